@@ -1,0 +1,402 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * Phone verification by SMS one-time password, against the StartMessaging
+ * API, from nginx.conf.  This file holds the module's definition only:
+ * directives, configuration and the module itself.  Behaviour is in src/.
+ */
+
+
+#include "src/ngx_http_smotp.h"
+
+
+static ngx_int_t ngx_http_smotp_init(ngx_conf_t *cf);
+static void *ngx_http_smotp_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_smotp_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_smotp_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_smotp_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_smotp_set_api_key(ngx_conf_t *cf,
+    ngx_http_smotp_loc_conf_t *slcf, ngx_str_t *key, ngx_uint_t variables);
+static char *ngx_http_smotp_api_location(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+#define NGX_HTTP_SMOTP_KEY_FILE_MAX  4096
+
+
+static ngx_command_t  ngx_http_smotp_commands[] = {
+
+    { ngx_string("smotp_send"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_smotp_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      &ngx_http_smotp_send_endpoint },
+
+    { ngx_string("smotp_verify"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_smotp_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      &ngx_http_smotp_verify_endpoint },
+
+    { ngx_string("smotp_api_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_api_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_api_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_api_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_api_location"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_api_location,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, api_location),
+      NULL },
+
+    { ngx_string("smotp_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, max_body_size),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_smotp_module_ctx = {
+    ngx_http_smotp_add_variables,          /* preconfiguration */
+    ngx_http_smotp_init,                   /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_smotp_create_loc_conf,        /* create location configuration */
+    ngx_http_smotp_merge_loc_conf          /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_smotp_module = {
+    NGX_MODULE_V1,
+    &ngx_http_smotp_module_ctx,            /* module context */
+    ngx_http_smotp_commands,               /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_smotp_init(ngx_conf_t *cf)
+{
+    return ngx_http_smotp_filter_init(cf);
+}
+
+
+static void *
+ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_smotp_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->endpoint = NULL;
+     *     conf->location = { 0, NULL };
+     *     conf->api_location = { 0, NULL };
+     */
+
+    conf->api_key = NGX_CONF_UNSET_PTR;
+    conf->max_body_size = NGX_CONF_UNSET_SIZE;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_smotp_loc_conf_t *prev = parent;
+    ngx_http_smotp_loc_conf_t *conf = child;
+
+    ngx_conf_merge_ptr_value(conf->api_key, prev->api_key, NULL);
+
+    ngx_conf_merge_str_value(conf->api_location, prev->api_location,
+                             NGX_HTTP_SMOTP_API_LOCATION);
+
+    ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
+                              NGX_HTTP_SMOTP_MAX_BODY_SIZE);
+
+    if (conf->endpoint && conf->api_key == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no \"smotp_api_key\" or \"smotp_api_key_file\" "
+                           "is set for \"smotp_%V\" in location \"%V\"",
+                           &conf->endpoint->name, &conf->location);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_smotp_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (slcf->endpoint) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot be combined with another content "
+                           "handler in location \"%V\"",
+                           &cmd->name, &clcf->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->endpoint = cmd->post;
+    slcf->location = clcf->name;
+
+    clcf->handler = ngx_http_smotp_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_smotp_api_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_str_t  *value;
+
+    if (slcf->api_key != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    return ngx_http_smotp_set_api_key(cf, slcf, &value[1], 1);
+}
+
+
+static char *
+ngx_http_smotp_api_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    char             *rv;
+    u_char           *buf, *p, *last;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_str_t        *value, name, key;
+    ngx_file_info_t   fi;
+
+    if (slcf->api_key != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", name.data);
+        return NGX_CONF_ERROR;
+    }
+
+    rv = NGX_CONF_ERROR;
+    buf = NULL;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%s\" failed", name.data);
+        goto done;
+    }
+
+    if (ngx_file_size(&fi) > NGX_HTTP_SMOTP_KEY_FILE_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "API key file \"%s\" is too large", name.data);
+        goto done;
+    }
+
+    buf = ngx_alloc(NGX_HTTP_SMOTP_KEY_FILE_MAX + 1, cf->log);
+    if (buf == NULL) {
+        goto done;
+    }
+
+    n = ngx_read_fd(fd, buf, NGX_HTTP_SMOTP_KEY_FILE_MAX + 1);
+    if (n == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_fd_n " \"%s\" failed", name.data);
+        goto done;
+    }
+
+    if (n > NGX_HTTP_SMOTP_KEY_FILE_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "API key file \"%s\" is too large", name.data);
+        goto done;
+    }
+
+    /* one line, with surrounding white space (a trailing newline) ignored */
+
+    p = buf;
+    last = buf + n;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == CR || *p == LF)) {
+        p++;
+    }
+
+    while (last > p
+           && (last[-1] == ' ' || last[-1] == '\t'
+               || last[-1] == CR || last[-1] == LF))
+    {
+        last--;
+    }
+
+    if (p == last) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "API key file \"%s\" is empty", name.data);
+        goto done;
+    }
+
+    key.len = last - p;
+    key.data = ngx_pstrdup(cf->pool, &(ngx_str_t) { key.len, p });
+    if (key.data == NULL) {
+        goto done;
+    }
+
+    rv = ngx_http_smotp_set_api_key(cf, slcf, &key, 0);
+
+done:
+
+    if (buf) {
+        ngx_explicit_memzero(buf, NGX_HTTP_SMOTP_KEY_FILE_MAX + 1);
+        ngx_free(buf);
+    }
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%s\" failed", name.data);
+    }
+
+    return rv;
+}
+
+
+static char *
+ngx_http_smotp_set_api_key(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *slcf,
+    ngx_str_t *key, ngx_uint_t variables)
+{
+    ngx_http_complex_value_t          *cv;
+    ngx_http_compile_complex_value_t   ccv;
+
+    cv = ngx_pcalloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (cv == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (variables) {
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = key;
+        ccv.complex_value = cv;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        cv->value = *key;
+    }
+
+    /* a key with variables is checked when it is evaluated */
+
+    if (cv->lengths == NULL && ngx_http_smotp_key_valid(&cv->value) != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid API key in \"%V\" directive: it must be "
+                           "one word of printable characters",
+                           &((ngx_str_t *) cf->args->elts)[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->api_key = cv;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_smotp_api_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_str_t  *value;
+
+    if (slcf->api_location.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive: "
+                           "a URI starting with \"/\" is expected",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->api_location = value[1];
+
+    /* "/_smotp_api/" and "/_smotp_api" name the same place */
+
+    while (slcf->api_location.len > 1
+           && slcf->api_location.data[slcf->api_location.len - 1] == '/')
+    {
+        slcf->api_location.len--;
+    }
+
+    return NGX_CONF_OK;
+}

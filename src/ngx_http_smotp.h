@@ -1,0 +1,194 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SMOTP_H_INCLUDED_
+#define _NGX_HTTP_SMOTP_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <cjson/cJSON.h>
+
+
+#define NGX_HTTP_SMOTP_API_LOCATION      "/_smotp_api"
+#define NGX_HTTP_SMOTP_MAX_BODY_SIZE     4096
+#define NGX_HTTP_SMOTP_UUID_LEN          36
+#define NGX_HTTP_SMOTP_MAX_ID_LEN        128
+#define NGX_HTTP_SMOTP_MAX_MESSAGE_LEN   200
+
+
+/* the fields a client may send; the order is the index into fields[] */
+
+typedef enum {
+    NGX_HTTP_SMOTP_PHONE_NUMBER = 0,
+    NGX_HTTP_SMOTP_REQUEST_ID,
+    NGX_HTTP_SMOTP_OTP_CODE,
+    NGX_HTTP_SMOTP_NFIELDS
+} ngx_http_smotp_field_e;
+
+
+typedef enum {
+    NGX_HTTP_SMOTP_MISSING = 0,
+    NGX_HTTP_SMOTP_STRING,
+    NGX_HTTP_SMOTP_OTHER
+} ngx_http_smotp_field_type_e;
+
+
+typedef struct {
+    ngx_str_t                   value;
+    ngx_http_smotp_field_type_e type;
+} ngx_http_smotp_field_t;
+
+
+typedef struct ngx_http_smotp_ctx_s  ngx_http_smotp_ctx_t;
+
+
+/*
+ * An endpoint is one kind of call: what the client must send, which API
+ * path it reaches and how the API's data becomes the client's answer.
+ * Every handler shares the body reading, the API call and the error paths.
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   api_path;
+    ngx_uint_t                  methods;
+    ngx_str_t                   allow;
+
+    /* validates ctx->fields and writes ctx->api_body; NGX_OK or a status */
+    ngx_int_t                 (*prepare)(ngx_http_request_t *r,
+                                         ngx_http_smotp_ctx_t *ctx);
+
+    /* answers the client from the API's "data" object */
+    ngx_int_t                 (*done)(ngx_http_request_t *r,
+                                      ngx_http_smotp_ctx_t *ctx,
+                                      cJSON *data);
+} ngx_http_smotp_endpoint_t;
+
+
+typedef struct {
+    ngx_http_smotp_endpoint_t  *endpoint;
+    ngx_str_t                   location;
+    ngx_http_complex_value_t   *api_key;
+    ngx_str_t                   api_location;
+    size_t                      max_body_size;
+} ngx_http_smotp_loc_conf_t;
+
+
+struct ngx_http_smotp_ctx_s {
+    ngx_http_smotp_endpoint_t  *endpoint;
+    ngx_http_smotp_field_t      fields[NGX_HTTP_SMOTP_NFIELDS];
+
+    ngx_str_t                   api_key;
+    ngx_str_t                   api_body;
+    ngx_str_t                   phone;
+    ngx_str_t                   request_id;
+
+    /* what the API call came back with */
+    ngx_int_t                   api_rc;
+    ngx_uint_t                  api_status;
+    ngx_buf_t                  *api_buf;
+    ngx_str_t                   api_answer;
+    ngx_str_t                   retry_after;
+
+    ngx_str_t                   error;
+
+    unsigned                    form:1;
+    unsigned                    api_done:1;
+    unsigned                    api_complete:1;
+    unsigned                    api_too_big:1;
+    unsigned                    api_proxied:1;
+    unsigned                    responded:1;
+    unsigned                    replaced:1;
+    unsigned                    replacement_sent:1;
+};
+
+
+extern ngx_module_t                ngx_http_smotp_module;
+extern ngx_http_smotp_endpoint_t   ngx_http_smotp_send_endpoint;
+extern ngx_http_smotp_endpoint_t   ngx_http_smotp_verify_endpoint;
+
+
+/* handler: the content handler every endpoint uses */
+ngx_int_t ngx_http_smotp_handler(ngx_http_request_t *r);
+
+/* body: the client's body, read and parsed into ctx->fields */
+ngx_int_t ngx_http_smotp_check_request(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf);
+ngx_int_t ngx_http_smotp_parse_body(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf);
+
+/* phone: E.164 numbers */
+#define NGX_HTTP_SMOTP_PHONE_MAX_LEN     16
+
+ngx_int_t ngx_http_smotp_phone_valid(ngx_str_t *phone);
+size_t ngx_http_smotp_phone_mask(u_char *buf, ngx_str_t *phone);
+
+/* id: idempotency keys and other identifiers */
+ngx_int_t ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key);
+ngx_int_t ngx_http_smotp_id_valid(ngx_str_t *id);
+ngx_int_t ngx_http_smotp_digits_valid(ngx_str_t *s, size_t min, size_t max);
+
+/* api: the one path to the API, shared by every endpoint */
+ngx_int_t ngx_http_smotp_key_valid(ngx_str_t *key);
+ngx_int_t ngx_http_smotp_api_key_get(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+ngx_int_t ngx_http_smotp_api_call(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+ngx_int_t ngx_http_smotp_api_capture(ngx_http_request_t *sr,
+    ngx_chain_t *in);
+
+/* json: reading the API's answers, writing small JSON objects */
+
+typedef enum {
+    NGX_HTTP_SMOTP_JSON_STRING = 0,
+    NGX_HTTP_SMOTP_JSON_NUMBER,
+    NGX_HTTP_SMOTP_JSON_BOOL
+} ngx_http_smotp_json_type_e;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_http_smotp_json_type_e  type;
+    ngx_str_t                   str;
+    ngx_int_t                   num;
+} ngx_http_smotp_json_member_t;
+
+
+cJSON *ngx_http_smotp_json_parse(ngx_str_t *text);
+ngx_int_t ngx_http_smotp_json_object(ngx_pool_t *pool,
+    ngx_http_smotp_json_member_t *members, ngx_uint_t n, ngx_str_t *out);
+ngx_int_t ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj,
+    const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_smotp_json_get_count(cJSON *obj, const char *name,
+    ngx_int_t *value);
+ngx_int_t ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text,
+    ngx_str_t *out);
+
+/* response: every answer the module writes */
+ngx_int_t ngx_http_smotp_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *json);
+ngx_int_t ngx_http_smotp_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *message);
+ngx_int_t ngx_http_smotp_filter_init(ngx_conf_t *cf);
+ngx_http_smotp_ctx_t *ngx_http_smotp_get_ctx(ngx_http_request_t *r);
+
+/* variables */
+ngx_int_t ngx_http_smotp_add_variables(ngx_conf_t *cf);
+
+
+#define ngx_http_smotp_error(r, status, text)                                 \
+    ngx_http_smotp_send_error_text(r, status, (u_char *) text,               \
+                                   sizeof(text) - 1)
+
+ngx_int_t ngx_http_smotp_send_error_text(ngx_http_request_t *r,
+    ngx_uint_t status, u_char *text, size_t len);
+
+
+#endif /* _NGX_HTTP_SMOTP_H_INCLUDED_ */

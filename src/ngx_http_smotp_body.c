@@ -1,0 +1,452 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * The client's request: method and headers checked before the body is
+ * read, then the body (in memory or in a temporary file) parsed as JSON or
+ * as an HTML form into ctx->fields.
+ */
+
+
+#include "ngx_http_smotp.h"
+
+
+static ngx_int_t ngx_http_smotp_read_body(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_smotp_parse_json(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_smotp_parse_form(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_smotp_set_field(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *name, ngx_str_t *value,
+    ngx_http_smotp_field_type_e type);
+static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value, char *type);
+static ngx_int_t ngx_http_smotp_has_nul(ngx_str_t *body);
+
+
+static ngx_str_t  ngx_http_smotp_field_names[] = {
+    ngx_string("phoneNumber"),
+    ngx_string("requestId"),
+    ngx_string("otpCode")
+};
+
+
+ngx_int_t
+ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_loc_conf_t *slcf)
+{
+    ngx_str_t        *type;
+    ngx_table_elt_t  *h;
+
+    if (!(r->method & ctx->endpoint->methods)) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        h->value = ctx->endpoint->allow;
+
+        ngx_str_set(&ctx->error, "method not allowed");
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    if (r->headers_in.content_length_n > (off_t) slcf->max_body_size) {
+        ngx_str_set(&ctx->error, "request body is too large");
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    if (r->headers_in.content_type == NULL) {
+        goto unsupported;
+    }
+
+    type = &r->headers_in.content_type->value;
+
+    if (ngx_http_smotp_media_type(type, "application/json") == NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_smotp_media_type(type, "application/x-www-form-urlencoded")
+        == NGX_OK)
+    {
+        ctx->form = 1;
+        return NGX_OK;
+    }
+
+unsupported:
+
+    ngx_str_set(&ctx->error, "Content-Type must be application/json or "
+                             "application/x-www-form-urlencoded");
+
+    return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+}
+
+
+/* "type" matches the media type, case-insensitively, parameters ignored */
+
+static ngx_int_t
+ngx_http_smotp_media_type(ngx_str_t *value, char *type)
+{
+    size_t   len;
+    u_char  *p, *last;
+
+    len = ngx_strlen(type);
+
+    p = value->data;
+    last = p + value->len;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    if ((size_t) (last - p) < len
+        || ngx_strncasecmp(p, (u_char *) type, len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    for (p += len; p < last; p++) {
+        if (*p == ';') {
+            return NGX_OK;
+        }
+
+        if (*p != ' ' && *p != '\t') {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_smotp_parse_body(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_loc_conf_t *slcf)
+{
+    ngx_int_t  rc;
+    ngx_str_t  body;
+
+    rc = ngx_http_smotp_read_body(r, ctx, slcf, &body);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (body.len == 0) {
+        return NGX_OK;
+    }
+
+    if (ctx->form) {
+        return ngx_http_smotp_parse_form(r, ctx, &body);
+    }
+
+    return ngx_http_smotp_parse_json(r, ctx, &body);
+}
+
+
+/*
+ * The body in one piece: nginx may have kept it in memory, written it to
+ * a temporary file, or both (a chunked body); it is small, so the copy
+ * and a read of a local file are cheap.
+ */
+
+static ngx_int_t
+ngx_http_smotp_read_body(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_loc_conf_t *slcf, ngx_str_t *body)
+{
+    off_t         len;
+    u_char       *p;
+    size_t        size;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    ngx_str_null(body);
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len > (off_t) slcf->max_body_size) {
+        ngx_str_set(&ctx->error, "request body is too large");
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    body->data = ngx_pnalloc(r->pool, (size_t) len);
+    if (body->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = body->data;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        if (!b->in_file || b->file == NULL) {
+            continue;
+        }
+
+        size = (size_t) (b->file_last - b->file_pos);
+
+        n = ngx_read_file(b->file, p, size, b->file_pos);
+
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if ((size_t) n != size) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "smotp: read only %z of %uz bytes of the request "
+                          "body from \"%V\"", n, size, &b->file->name);
+            return NGX_ERROR;
+        }
+
+        p += n;
+    }
+
+    body->len = p - body->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_parse_json(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    cJSON                        *json, *item;
+    ngx_int_t                     rc;
+    ngx_str_t                     name, value;
+    ngx_http_smotp_field_type_e   type;
+
+    if (ngx_http_smotp_has_nul(body) == NGX_OK) {
+        ngx_str_set(&ctx->error, "request body must not contain NUL "
+                                 "characters");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    json = ngx_http_smotp_json_parse(body);
+
+    if (json == NULL) {
+        ngx_str_set(&ctx->error, "request body is not valid JSON");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (!cJSON_IsObject(json)) {
+        cJSON_Delete(json);
+        ngx_str_set(&ctx->error, "request body must be a JSON object");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    rc = NGX_OK;
+
+    for (item = json->child; item; item = item->next) {
+
+        if (item->string == NULL) {
+            continue;
+        }
+
+        name.data = (u_char *) item->string;
+        name.len = ngx_strlen(item->string);
+
+        if (cJSON_IsString(item)) {
+            type = NGX_HTTP_SMOTP_STRING;
+            value.data = (u_char *) item->valuestring;
+            value.len = ngx_strlen(item->valuestring);
+
+        } else {
+            type = NGX_HTTP_SMOTP_OTHER;
+            ngx_str_null(&value);
+        }
+
+        rc = ngx_http_smotp_set_field(r, ctx, &name, &value, type);
+        if (rc != NGX_OK) {
+            break;
+        }
+    }
+
+    cJSON_Delete(json);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_parse_form(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    u_char     *p, *last, *amp, *eq, *dst, *src;
+    ngx_int_t   rc;
+    ngx_str_t   name, value;
+
+    /* decoded in place: the body is the module's own copy */
+
+    p = body->data;
+    last = p + body->len;
+
+    while (p < last) {
+
+        amp = ngx_strlchr(p, last, '&');
+        if (amp == NULL) {
+            amp = last;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+
+        name.data = p;
+        name.len = (eq ? eq : amp) - p;
+
+        if (eq) {
+            value.data = eq + 1;
+            value.len = amp - eq - 1;
+
+        } else {
+            ngx_str_null(&value);
+        }
+
+        p = amp + 1;
+
+        if (name.len == 0) {
+            continue;
+        }
+
+        for (src = name.data; src < name.data + name.len; src++) {
+            if (*src == '+') {
+                *src = ' ';
+            }
+        }
+
+        for (src = value.data; src < value.data + value.len; src++) {
+            if (*src == '+') {
+                *src = ' ';
+            }
+        }
+
+        src = name.data;
+        dst = name.data;
+        ngx_unescape_uri(&dst, &src, name.len, 0);
+        name.len = dst - name.data;
+
+        src = value.data;
+        dst = value.data;
+        ngx_unescape_uri(&dst, &src, value.len, 0);
+        value.len = dst - value.data;
+
+        rc = ngx_http_smotp_set_field(r, ctx, &name, &value,
+                                      NGX_HTTP_SMOTP_STRING);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_set_field(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_str_t *name, ngx_str_t *value, ngx_http_smotp_field_type_e type)
+{
+    u_char                  *p;
+    ngx_uint_t               i;
+    ngx_http_smotp_field_t  *f;
+
+    for (i = 0; i < NGX_HTTP_SMOTP_NFIELDS; i++) {
+        if (name->len == ngx_http_smotp_field_names[i].len
+            && ngx_strncmp(name->data, ngx_http_smotp_field_names[i].data,
+                           name->len)
+               == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == NGX_HTTP_SMOTP_NFIELDS) {
+        return NGX_OK;
+    }
+
+    f = &ctx->fields[i];
+
+    if (ngx_strlchr(value->data, value->data + value->len, '\0')) {
+        ngx_str_set(&ctx->error, "request body must not contain NUL "
+                                 "characters");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (f->type != NGX_HTTP_SMOTP_MISSING) {
+        ctx->error.data = ngx_pnalloc(r->pool, name->len + sizeof(" is given "
+                                      "more than once") - 1);
+        if (ctx->error.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(ctx->error.data, "%V is given more than once", name);
+        ctx->error.len = p - ctx->error.data;
+
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    f->type = type;
+
+    if (type != NGX_HTTP_SMOTP_STRING) {
+        return NGX_OK;
+    }
+
+    f->value.len = value->len;
+    f->value.data = ngx_pstrdup(r->pool, value);
+    if (f->value.data == NULL && value->len) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * cJSON ends its strings at a NUL, so "+919876543210\u0000..." would pass
+ * for a phone number: a NUL, raw or escaped, is refused before parsing
+ */
+
+static ngx_int_t
+ngx_http_smotp_has_nul(ngx_str_t *body)
+{
+    u_char  *p, *last;
+
+    last = body->data + body->len;
+
+    for (p = body->data; p < last; p++) {
+
+        if (*p == '\0') {
+            return NGX_OK;
+        }
+
+        if (*p != '\\') {
+            continue;
+        }
+
+        if (last - p >= 6 && ngx_strncmp(p + 1, "u0000", 5) == 0) {
+            return NGX_OK;
+        }
+
+        /* the escaped character is not the start of another escape */
+        p++;
+    }
+
+    return NGX_DECLINED;
+}

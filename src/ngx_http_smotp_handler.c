@@ -1,0 +1,98 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * The content handler of smotp_send and smotp_verify: the request's way
+ * is method and headers checked -> body read -> fields validated by the
+ * endpoint -> API call -> the endpoint's answer.
+ */
+
+
+#include "ngx_http_smotp.h"
+
+
+static void ngx_http_smotp_body_handler(ngx_http_request_t *r);
+
+
+ngx_int_t
+ngx_http_smotp_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_smotp_ctx_t       *ctx;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    ctx = ngx_http_smotp_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->endpoint = slcf->endpoint;
+
+    /*
+     * nginx's own errors from here on (a bad chunked body, a body over
+     * client_max_body_size) are answered in JSON by the module's filter,
+     * not redirected to an HTML error_page
+     */
+
+    r->error_page = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "smotp %V handler", &ctx->endpoint->name);
+
+    rc = ngx_http_smotp_check_request(r, ctx, slcf);
+
+    if (rc != NGX_OK) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            r->keepalive = 0;
+        }
+
+        return ngx_http_smotp_send_error(r, rc, &ctx->error);
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_smotp_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_smotp_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_smotp_ctx_t       *ctx;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    rc = ngx_http_smotp_parse_body(r, ctx, slcf);
+
+    if (rc == NGX_OK) {
+        rc = ctx->endpoint->prepare(r, ctx);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_api_call(r, ctx);
+    }
+
+    if (rc == NGX_DONE) {
+        /* the API call is under way: the subrequest holds the request */
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE && !ctx->responded) {
+        rc = ngx_http_smotp_send_error(r, rc, &ctx->error);
+    }
+
+    ngx_http_finalize_request(r, rc);
+}

@@ -1,0 +1,225 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * Identifiers: the idempotency key of a send, request ids and codes.
+ */
+
+
+#include "ngx_http_smotp.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+
+static ngx_int_t ngx_http_smotp_uuid_valid(ngx_str_t *s);
+static void ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes);
+
+
+static ngx_str_t  ngx_http_smotp_idempotency_header =
+    ngx_string("Idempotency-Key");
+
+
+/*
+ * Without a client key, a random version 4 UUID: each request is a new
+ * send.  With the client's own Idempotency-Key, a key derived from it, the
+ * phone number and the account's API key, so that a double click or a
+ * client's retry sends one SMS, while the same client key for another
+ * phone, or on another account, is another send.
+ */
+
+ngx_int_t
+ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key)
+{
+    u_char            *p;
+    ngx_str_t         *client;
+    ngx_uint_t         i;
+    unsigned int       md_len;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h;
+    u_char             bytes[EVP_MAX_MD_SIZE];
+    u_char             msg[sizeof("smotp-idempotency") + NGX_HTTP_SMOTP_PHONE_MAX_LEN
+                           + 1 + NGX_HTTP_SMOTP_UUID_LEN];
+
+    client = NULL;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != ngx_http_smotp_idempotency_header.len
+            || ngx_strncasecmp(h[i].key.data,
+                               ngx_http_smotp_idempotency_header.data,
+                               h[i].key.len)
+               != 0)
+        {
+            continue;
+        }
+
+        if (client) {
+            ngx_str_set(&ctx->error, "Idempotency-Key is given more than "
+                                     "once");
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        client = &h[i].value;
+    }
+
+    key->len = NGX_HTTP_SMOTP_UUID_LEN;
+    key->data = ngx_pnalloc(r->pool, NGX_HTTP_SMOTP_UUID_LEN);
+    if (key->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (client == NULL) {
+        if (RAND_bytes(bytes, 16) != 1) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "smotp: RAND_bytes() failed");
+            return NGX_ERROR;
+        }
+
+        ngx_http_smotp_uuid_format(key->data, bytes);
+        return NGX_OK;
+    }
+
+    if (ngx_http_smotp_uuid_valid(client) != NGX_OK) {
+        ngx_str_set(&ctx->error, "Idempotency-Key must be a UUID");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (ngx_http_smotp_api_key_get(r, ctx) != NGX_OK) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    p = ngx_cpymem(msg, "smotp-idempotency", sizeof("smotp-idempotency"));
+    p = ngx_cpymem(p, ctx->phone.data, ctx->phone.len);
+    *p++ = '\0';
+    ngx_strlow(p, client->data, client->len);
+    p += client->len;
+
+    if (HMAC(EVP_sha256(), ctx->api_key.data, (int) ctx->api_key.len,
+             msg, p - msg, bytes, &md_len)
+        == NULL)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "smotp: HMAC() failed");
+        return NGX_ERROR;
+    }
+
+    ngx_http_smotp_uuid_format(key->data, bytes);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_uuid_valid(ngx_str_t *s)
+{
+    u_char  ch;
+    size_t  i;
+
+    if (s->len != NGX_HTTP_SMOTP_UUID_LEN) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < s->len; i++) {
+
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s->data[i] != '-') {
+                return NGX_DECLINED;
+            }
+
+            continue;
+        }
+
+        ch = s->data[i] | 0x20;
+
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* 16 bytes as a version 4, variant 1 UUID */
+
+static void
+ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes)
+{
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+
+    dst = ngx_hex_dump(dst, bytes, 4);
+    *dst++ = '-';
+    dst = ngx_hex_dump(dst, bytes + 4, 2);
+    *dst++ = '-';
+    dst = ngx_hex_dump(dst, bytes + 6, 2);
+    *dst++ = '-';
+    dst = ngx_hex_dump(dst, bytes + 8, 2);
+    *dst++ = '-';
+    (void) ngx_hex_dump(dst, bytes + 10, 6);
+}
+
+
+/* an id the API gave out: letters, digits and "-", "_", ".", ":" */
+
+ngx_int_t
+ngx_http_smotp_id_valid(ngx_str_t *id)
+{
+    u_char  *p, *last, ch;
+
+    if (id->len == 0 || id->len > NGX_HTTP_SMOTP_MAX_ID_LEN) {
+        return NGX_DECLINED;
+    }
+
+    last = id->data + id->len;
+
+    for (p = id->data; p < last; p++) {
+        ch = *p | 0x20;
+
+        if ((ch >= 'a' && ch <= 'z') || (*p >= '0' && *p <= '9')
+            || *p == '-' || *p == '_' || *p == '.' || *p == ':')
+        {
+            continue;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_smotp_digits_valid(ngx_str_t *s, size_t min, size_t max)
+{
+    size_t  i;
+
+    if (s->len < min || s->len > max) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < '0' || s->data[i] > '9') {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,343 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * Every answer the module writes is JSON, with its status and
+ * "Content-Type: application/json", errors included.  The filter here
+ * turns the error pages nginx itself makes in smotp locations (a body over
+ * client_max_body_size, a broken chunked body...) into JSON as well.
+ */
+
+
+#include "ngx_http_smotp.h"
+
+
+static ngx_int_t ngx_http_smotp_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_smotp_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static void ngx_http_smotp_error_text(ngx_uint_t status, ngx_str_t *text);
+static ngx_int_t ngx_http_smotp_set_headers(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_uint_t status, size_t len);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+ngx_http_smotp_ctx_t *
+ngx_http_smotp_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_smotp_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_smotp_module);
+    }
+
+    return ctx;
+}
+
+
+ngx_int_t
+ngx_http_smotp_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *json)
+{
+    ngx_int_t              rc;
+    ngx_buf_t             *b;
+    ngx_chain_t            out;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_smotp_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->responded = 1;
+
+    if (ngx_http_smotp_set_headers(r, ctx, status, json->len) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = json->data;
+    b->last = json->data + json->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_smotp_set_headers(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_uint_t status, size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    r->headers_out.status = status;
+    r->headers_out.status_line.len = 0;
+
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.charset.len = 0;
+
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    r->headers_out.content_length_n = len;
+
+    /* an OTP answer is for this visitor, now */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->retry_after.len) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Retry-After");
+        h->value = ctx->retry_after;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_smotp_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *message)
+{
+    ngx_str_t                     json;
+    ngx_http_smotp_json_member_t  m;
+
+    ngx_str_set(&m.name, "error");
+    m.type = NGX_HTTP_SMOTP_JSON_STRING;
+
+    if (message && message->len) {
+        m.str = *message;
+
+    } else {
+        ngx_http_smotp_error_text(status, &m.str);
+    }
+
+    if (ngx_http_smotp_json_object(r->pool, &m, 1, &json) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_smotp_send_json(r, status, &json);
+}
+
+
+static void
+ngx_http_smotp_error_text(ngx_uint_t status, ngx_str_t *text)
+{
+    switch (status) {
+
+    case NGX_HTTP_BAD_REQUEST:
+        ngx_str_set(text, "bad request");
+        break;
+
+    case NGX_HTTP_NOT_ALLOWED:
+        ngx_str_set(text, "method not allowed");
+        break;
+
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        ngx_str_set(text, "request timed out");
+        break;
+
+    case NGX_HTTP_LENGTH_REQUIRED:
+        ngx_str_set(text, "Content-Length is required");
+        break;
+
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        ngx_str_set(text, "request body is too large");
+        break;
+
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+        ngx_str_set(text, "too many requests, try again later");
+        break;
+
+    case NGX_HTTP_BAD_GATEWAY:
+        ngx_str_set(text, "OTP service error");
+        break;
+
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        ngx_str_set(text, "OTP service unavailable");
+        break;
+
+    case NGX_HTTP_GATEWAY_TIME_OUT:
+        ngx_str_set(text, "OTP service timed out");
+        break;
+
+    default:
+        if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
+            ngx_str_set(text, "internal error");
+
+        } else {
+            ngx_str_set(text, "request failed");
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_http_smotp_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_smotp_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_smotp_body_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * An error response in an smotp location that the module did not write
+ * is one of nginx's own HTML pages: its headers become the module's.
+ */
+
+static ngx_int_t
+ngx_http_smotp_header_filter(ngx_http_request_t *r)
+{
+    ngx_str_t                   text;
+    ngx_http_smotp_ctx_t       *ctx;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    if (r != r->main || r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->endpoint == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_smotp_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->responded) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->replaced = 1;
+
+    ngx_http_smotp_error_text(r->headers_out.status, &text);
+    ctx->error = text;
+
+    if (ngx_http_smotp_set_headers(r, ctx, r->headers_out.status,
+                                   sizeof("{\"error\":\"\"}") - 1 + text.len)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_smotp_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     json;
+    ngx_buf_t                    *b;
+    ngx_chain_t                  *cl, out;
+    ngx_http_smotp_ctx_t         *ctx;
+    ngx_http_smotp_json_member_t  m;
+
+    if (r != r->main) {
+        rc = ngx_http_smotp_api_capture(r, in);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    if (ctx == NULL || !ctx->replaced || r->header_only) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    /* the HTML goes nowhere */
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+
+    if (ctx->replacement_sent) {
+        return NGX_OK;
+    }
+
+    ctx->replacement_sent = 1;
+
+    ngx_str_set(&m.name, "error");
+    m.type = NGX_HTTP_SMOTP_JSON_STRING;
+    m.str = ctx->error;
+
+    if (ngx_http_smotp_json_object(r->pool, &m, 1, &json) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = json.data;
+    b->last = json.data + json.len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
+}

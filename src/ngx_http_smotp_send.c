@@ -1,0 +1,142 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * smotp_send: a phone number in, an OTP request id out.
+ */
+
+
+#include "ngx_http_smotp.h"
+
+
+static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+static ngx_int_t ngx_http_smotp_send_done(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, cJSON *data);
+
+
+ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
+    ngx_string("send"),
+    ngx_string("/otp/send"),
+    NGX_HTTP_POST,
+    ngx_string("POST"),
+    ngx_http_smotp_send_prepare,
+    ngx_http_smotp_send_done
+};
+
+
+static ngx_int_t
+ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_int_t                      rc;
+    ngx_str_t                      key;
+    ngx_http_smotp_field_t        *phone;
+    ngx_http_smotp_json_member_t   m[2];
+#if (NGX_DEBUG)
+    u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
+#endif
+
+    phone = &ctx->fields[NGX_HTTP_SMOTP_PHONE_NUMBER];
+
+    if (phone->type == NGX_HTTP_SMOTP_MISSING) {
+        ngx_str_set(&ctx->error, "phoneNumber is required");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (phone->type != NGX_HTTP_SMOTP_STRING
+        || ngx_http_smotp_phone_valid(&phone->value) != NGX_OK)
+    {
+        ngx_str_set(&ctx->error, "phoneNumber must be in E.164 format: "
+                                 "\"+\", the country code and the number, "
+                                 "such as +919876543210");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    ctx->phone = phone->value;
+
+    rc = ngx_http_smotp_idempotency_key(r, ctx, &key);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "smotp send: phone %*s",
+                   ngx_http_smotp_phone_mask(masked, &ctx->phone), masked);
+
+    ngx_str_set(&m[0].name, "phoneNumber");
+    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[0].str = ctx->phone;
+
+    ngx_str_set(&m[1].name, "idempotencyKey");
+    m[1].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[1].str = key;
+
+    return ngx_http_smotp_json_object(r->pool, m, 2, &ctx->api_body);
+}
+
+
+static ngx_int_t
+ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    cJSON *data)
+{
+    ngx_int_t                      rc, attempts;
+    ngx_str_t                      id, expires, json;
+    ngx_uint_t                     n;
+    ngx_http_smotp_json_member_t   m[3];
+    u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
+
+    /* newer revisions of the API name the id "otpRequestId" */
+
+    rc = ngx_http_smotp_json_get_string(r->pool, data, "requestId", &id);
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_smotp_json_get_string(r->pool, data, "otpRequestId",
+                                            &id);
+    }
+
+    if (rc != NGX_OK || ngx_http_smotp_id_valid(&id) != NGX_OK) {
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    ctx->request_id = id;
+
+    ngx_str_set(&m[0].name, "requestId");
+    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[0].str = id;
+    n = 1;
+
+    rc = ngx_http_smotp_json_get_string(r->pool, data, "expiresAt", &expires);
+
+    if (rc == NGX_OK) {
+        ngx_str_set(&m[n].name, "expiresAt");
+        m[n].type = NGX_HTTP_SMOTP_JSON_STRING;
+        m[n].str = expires;
+        n++;
+
+    } else if (rc != NGX_DECLINED) {
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    rc = ngx_http_smotp_json_get_count(data, "attemptsLeft", &attempts);
+
+    if (rc == NGX_OK) {
+        ngx_str_set(&m[n].name, "attemptsLeft");
+        m[n].type = NGX_HTTP_SMOTP_JSON_NUMBER;
+        m[n].num = attempts;
+        n++;
+
+    } else if (rc != NGX_DECLINED) {
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    if (ngx_http_smotp_json_object(r->pool, m, n, &json) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "smotp send: OTP sent to %*s, request %V",
+                  ngx_http_smotp_phone_mask(masked, &ctx->phone), masked,
+                  &id);
+
+    return ngx_http_smotp_send_json(r, NGX_HTTP_OK, &json);
+}

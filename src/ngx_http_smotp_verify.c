@@ -1,0 +1,124 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * smotp_verify: an OTP request id and the code the visitor typed in,
+ * verified or not out.  The code goes to the API and nowhere else.
+ */
+
+
+#include "ngx_http_smotp.h"
+
+
+#define NGX_HTTP_SMOTP_CODE_MIN_LEN  4
+#define NGX_HTTP_SMOTP_CODE_MAX_LEN  8
+
+
+static ngx_int_t ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+static ngx_int_t ngx_http_smotp_verify_done(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, cJSON *data);
+
+
+ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
+    ngx_string("verify"),
+    ngx_string("/otp/verify"),
+    NGX_HTTP_POST,
+    ngx_string("POST"),
+    ngx_http_smotp_verify_prepare,
+    ngx_http_smotp_verify_done
+};
+
+
+static ngx_int_t
+ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_http_smotp_field_t        *id, *code;
+    ngx_http_smotp_json_member_t   m[2];
+
+    id = &ctx->fields[NGX_HTTP_SMOTP_REQUEST_ID];
+    code = &ctx->fields[NGX_HTTP_SMOTP_OTP_CODE];
+
+    if (id->type == NGX_HTTP_SMOTP_MISSING
+        || code->type == NGX_HTTP_SMOTP_MISSING)
+    {
+        ngx_str_set(&ctx->error, "requestId and otpCode are required");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (id->type != NGX_HTTP_SMOTP_STRING
+        || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
+    {
+        ngx_str_set(&ctx->error, "requestId must be the id that sending "
+                                 "the OTP returned");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (code->type != NGX_HTTP_SMOTP_STRING
+        || ngx_http_smotp_digits_valid(&code->value,
+                                       NGX_HTTP_SMOTP_CODE_MIN_LEN,
+                                       NGX_HTTP_SMOTP_CODE_MAX_LEN)
+           != NGX_OK)
+    {
+        ngx_str_set(&ctx->error, "otpCode must be a string of 4 to 8 digits");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    ctx->request_id = id->value;
+
+    ngx_str_set(&m[0].name, "requestId");
+    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[0].str = id->value;
+
+    ngx_str_set(&m[1].name, "otpCode");
+    m[1].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[1].str = code->value;
+
+    return ngx_http_smotp_json_object(r->pool, m, 2, &ctx->api_body);
+}
+
+
+static ngx_int_t
+ngx_http_smotp_verify_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    cJSON *data)
+{
+    cJSON                         *verified;
+    ngx_int_t                      rc, attempts;
+    ngx_str_t                      json;
+    ngx_uint_t                     n;
+    ngx_http_smotp_json_member_t   m[2];
+
+    verified = cJSON_GetObjectItemCaseSensitive(data, "verified");
+
+    if (!cJSON_IsBool(verified)) {
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    ngx_str_set(&m[0].name, "verified");
+    m[0].type = NGX_HTTP_SMOTP_JSON_BOOL;
+    m[0].num = cJSON_IsTrue(verified);
+    n = 1;
+
+    rc = ngx_http_smotp_json_get_count(data, "attemptsLeft", &attempts);
+
+    if (rc == NGX_OK) {
+        ngx_str_set(&m[n].name, "attemptsLeft");
+        m[n].type = NGX_HTTP_SMOTP_JSON_NUMBER;
+        m[n].num = attempts;
+        n++;
+
+    } else if (rc != NGX_DECLINED) {
+        return NGX_HTTP_BAD_GATEWAY;
+    }
+
+    if (ngx_http_smotp_json_object(r->pool, m, n, &json) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "smotp verify: request %V %s", &ctx->request_id,
+                  m[0].num ? "verified" : "not verified");
+
+    return ngx_http_smotp_send_json(r, NGX_HTTP_OK, &json);
+}
