@@ -17,6 +17,7 @@ use IO::Select ();
 use POSIX qw(WNOHANG);
 use Scalar::Util qw(looks_like_number);
 use List::Util qw(shuffle min);
+use File::Path ();
 
 use Test::Nginx::Util;
 use Test::Nginx::Data ();
@@ -1515,6 +1516,13 @@ END {
             }
         }
         check_prev_block_shutdown_error_log();
+
+        # TEST_NGINX_RANDOMIZE: the per-run server root goes away
+        if ($Test::Nginx::Util::Randomize && defined $ServRoot
+            && $ServRoot =~ m{/t/servroot_\d+\z} && -d $ServRoot)
+        {
+            File::Path::remove_tree($ServRoot);
+        }
     }
 }
 
