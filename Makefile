@@ -14,7 +14,11 @@ CC_OPT      ?= -g -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC \
 
 SOURCES := config ngx_http_smotp_module.c $(wildcard src/*.c src/*.h)
 
-.PHONY: all deps demo test clean
+DESTDIR     ?=
+MODULES_DIR ?= /usr/lib/nginx/modules
+SHARE_DIR   ?= /usr/share/nginx/smotp
+
+.PHONY: all deps demo test install clean
 
 all: $(MODULE)
 
@@ -33,6 +37,11 @@ demo: deps all
 
 test: deps all
 	scripts/test.sh
+
+install: $(MODULE)
+	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(SHARE_DIR)
+	install -m 644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
+	install -m 644 conf/api.conf conf/api_location.conf $(DESTDIR)$(SHARE_DIR)/
 
 clean:
 	rm -rf $(BUILD) t/servroot

@@ -30,6 +30,8 @@ if ! perl -MTest::Nginx::Socket -e 1 2> /dev/null; then
 fi
 
 if [ $# -eq 0 ]; then
+    # the demo README.md offers works too
+    DEMO_PORT=${DEMO_PORT:-18080} scripts/demo.sh --check
     set -- t/
 fi
 
