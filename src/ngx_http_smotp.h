@@ -64,10 +64,13 @@ typedef struct {
     ngx_int_t                 (*prepare)(ngx_http_request_t *r,
                                          ngx_http_smotp_ctx_t *ctx);
 
-    /* answers the client from the API's "data" object */
-    ngx_int_t                 (*done)(ngx_http_request_t *r,
-                                      ngx_http_smotp_ctx_t *ctx,
-                                      cJSON *data);
+    /*
+     * writes the client's answer from the API's "data" object: NGX_OK,
+     * NGX_HTTP_BAD_GATEWAY for data not as expected, or NGX_ERROR
+     */
+    ngx_int_t                 (*answer)(ngx_pool_t *pool,
+                                        ngx_http_smotp_ctx_t *ctx,
+                                        cJSON *data, ngx_str_t *json);
 } ngx_http_smotp_endpoint_t;
 
 
@@ -122,6 +125,8 @@ ngx_int_t ngx_http_smotp_check_request(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf);
 ngx_int_t ngx_http_smotp_parse_body(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf);
+ngx_int_t ngx_http_smotp_parse_fields(ngx_pool_t *pool, ngx_str_t *body,
+    ngx_uint_t form, ngx_http_smotp_field_t *fields, ngx_str_t *error);
 
 /* phone: E.164 numbers */
 #define NGX_HTTP_SMOTP_PHONE_MAX_LEN     16

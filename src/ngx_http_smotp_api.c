@@ -480,6 +480,7 @@ ngx_http_smotp_api_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
     cJSON      *json, *data;
     ngx_int_t   rc;
+    ngx_str_t   answer;
 
     if (ctx->api_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -528,9 +529,14 @@ ngx_http_smotp_api_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         goto unexpected;
     }
 
-    rc = ctx->endpoint->done(r, ctx, data);
+    rc = ctx->endpoint->answer(r->pool, ctx, data, &answer);
 
-    if (rc != NGX_HTTP_BAD_GATEWAY || ctx->responded) {
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_send_json(r, NGX_HTTP_OK, &answer);
+        goto done;
+    }
+
+    if (rc != NGX_HTTP_BAD_GATEWAY) {
         goto done;
     }
 

@@ -14,13 +14,13 @@
 static ngx_int_t ngx_http_smotp_read_body(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf,
     ngx_str_t *body);
-static ngx_int_t ngx_http_smotp_parse_json(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_str_t *body);
-static ngx_int_t ngx_http_smotp_parse_form(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_str_t *body);
-static ngx_int_t ngx_http_smotp_set_field(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_str_t *name, ngx_str_t *value,
-    ngx_http_smotp_field_type_e type);
+static ngx_int_t ngx_http_smotp_parse_json(ngx_pool_t *pool,
+    ngx_str_t *body, ngx_http_smotp_field_t *fields, ngx_str_t *error);
+static ngx_int_t ngx_http_smotp_parse_form(ngx_pool_t *pool,
+    ngx_str_t *body, ngx_http_smotp_field_t *fields, ngx_str_t *error);
+static ngx_int_t ngx_http_smotp_set_field(ngx_pool_t *pool,
+    ngx_http_smotp_field_t *fields, ngx_str_t *error, ngx_str_t *name,
+    ngx_str_t *value, ngx_http_smotp_field_type_e type);
 static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value, char *type);
 static ngx_int_t ngx_http_smotp_has_nul(ngx_str_t *body);
 
@@ -133,15 +133,30 @@ ngx_http_smotp_parse_body(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         return rc;
     }
 
-    if (body.len == 0) {
+    return ngx_http_smotp_parse_fields(r->pool, &body, ctx->form, ctx->fields,
+                                       &ctx->error);
+}
+
+
+/*
+ * The fields of a body, JSON or a form; the body is the caller's own copy
+ * (a form is decoded in place).  NGX_OK, NGX_HTTP_BAD_REQUEST with the
+ * reason in "error", or NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_http_smotp_parse_fields(ngx_pool_t *pool, ngx_str_t *body,
+    ngx_uint_t form, ngx_http_smotp_field_t *fields, ngx_str_t *error)
+{
+    if (body->len == 0) {
         return NGX_OK;
     }
 
-    if (ctx->form) {
-        return ngx_http_smotp_parse_form(r, ctx, &body);
+    if (form) {
+        return ngx_http_smotp_parse_form(pool, body, fields, error);
     }
 
-    return ngx_http_smotp_parse_json(r, ctx, &body);
+    return ngx_http_smotp_parse_json(pool, body, fields, error);
 }
 
 
@@ -227,8 +242,8 @@ ngx_http_smotp_read_body(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
 
 static ngx_int_t
-ngx_http_smotp_parse_json(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_str_t *body)
+ngx_http_smotp_parse_json(ngx_pool_t *pool, ngx_str_t *body,
+    ngx_http_smotp_field_t *fields, ngx_str_t *error)
 {
     cJSON                        *json, *item;
     ngx_int_t                     rc;
@@ -236,7 +251,7 @@ ngx_http_smotp_parse_json(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ngx_http_smotp_field_type_e   type;
 
     if (ngx_http_smotp_has_nul(body) == NGX_OK) {
-        ngx_str_set(&ctx->error, "request body must not contain NUL "
+        ngx_str_set(error, "request body must not contain NUL "
                                  "characters");
         return NGX_HTTP_BAD_REQUEST;
     }
@@ -244,13 +259,13 @@ ngx_http_smotp_parse_json(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     json = ngx_http_smotp_json_parse(body);
 
     if (json == NULL) {
-        ngx_str_set(&ctx->error, "request body is not valid JSON");
+        ngx_str_set(error, "request body is not valid JSON");
         return NGX_HTTP_BAD_REQUEST;
     }
 
     if (!cJSON_IsObject(json)) {
         cJSON_Delete(json);
-        ngx_str_set(&ctx->error, "request body must be a JSON object");
+        ngx_str_set(error, "request body must be a JSON object");
         return NGX_HTTP_BAD_REQUEST;
     }
 
@@ -275,7 +290,8 @@ ngx_http_smotp_parse_json(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
             ngx_str_null(&value);
         }
 
-        rc = ngx_http_smotp_set_field(r, ctx, &name, &value, type);
+        rc = ngx_http_smotp_set_field(pool, fields, error, &name, &value,
+                                      type);
         if (rc != NGX_OK) {
             break;
         }
@@ -288,8 +304,8 @@ ngx_http_smotp_parse_json(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
 
 static ngx_int_t
-ngx_http_smotp_parse_form(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_str_t *body)
+ngx_http_smotp_parse_form(ngx_pool_t *pool, ngx_str_t *body,
+    ngx_http_smotp_field_t *fields, ngx_str_t *error)
 {
     u_char     *p, *last, *amp, *eq, *dst, *src;
     ngx_int_t   rc;
@@ -348,7 +364,7 @@ ngx_http_smotp_parse_form(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         ngx_unescape_uri(&dst, &src, value.len, 0);
         value.len = dst - value.data;
 
-        rc = ngx_http_smotp_set_field(r, ctx, &name, &value,
+        rc = ngx_http_smotp_set_field(pool, fields, error, &name, &value,
                                       NGX_HTTP_SMOTP_STRING);
         if (rc != NGX_OK) {
             return rc;
@@ -360,8 +376,9 @@ ngx_http_smotp_parse_form(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
 
 static ngx_int_t
-ngx_http_smotp_set_field(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_str_t *name, ngx_str_t *value, ngx_http_smotp_field_type_e type)
+ngx_http_smotp_set_field(ngx_pool_t *pool, ngx_http_smotp_field_t *fields,
+    ngx_str_t *error, ngx_str_t *name, ngx_str_t *value,
+    ngx_http_smotp_field_type_e type)
 {
     u_char                  *p;
     ngx_uint_t               i;
@@ -381,23 +398,23 @@ ngx_http_smotp_set_field(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         return NGX_OK;
     }
 
-    f = &ctx->fields[i];
+    f = &fields[i];
 
     if (ngx_strlchr(value->data, value->data + value->len, '\0')) {
-        ngx_str_set(&ctx->error, "request body must not contain NUL "
+        ngx_str_set(error, "request body must not contain NUL "
                                  "characters");
         return NGX_HTTP_BAD_REQUEST;
     }
 
     if (f->type != NGX_HTTP_SMOTP_MISSING) {
-        ctx->error.data = ngx_pnalloc(r->pool, name->len + sizeof(" is given "
-                                      "more than once") - 1);
-        if (ctx->error.data == NULL) {
+        error->data = ngx_pnalloc(pool, name->len
+                                        + sizeof(" is given more than once"));
+        if (error->data == NULL) {
             return NGX_ERROR;
         }
 
-        p = ngx_sprintf(ctx->error.data, "%V is given more than once", name);
-        ctx->error.len = p - ctx->error.data;
+        p = ngx_sprintf(error->data, "%V is given more than once", name);
+        error->len = p - error->data;
 
         return NGX_HTTP_BAD_REQUEST;
     }
@@ -409,7 +426,7 @@ ngx_http_smotp_set_field(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     }
 
     f->value.len = value->len;
-    f->value.data = ngx_pstrdup(r->pool, value);
+    f->value.data = ngx_pstrdup(pool, value);
     if (f->value.data == NULL && value->len) {
         return NGX_ERROR;
     }

@@ -11,8 +11,8 @@
 
 static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
-static ngx_int_t ngx_http_smotp_send_done(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, cJSON *data);
+static ngx_int_t ngx_http_smotp_send_answer(ngx_pool_t *pool,
+    ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
 
 
 ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
@@ -21,7 +21,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
     NGX_HTTP_POST,
     ngx_string("POST"),
     ngx_http_smotp_send_prepare,
-    ngx_http_smotp_send_done
+    ngx_http_smotp_send_answer
 };
 
 
@@ -76,36 +76,37 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
 
 static ngx_int_t
-ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    cJSON *data)
+ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
+    cJSON *data, ngx_str_t *json)
 {
     ngx_int_t                      rc, attempts;
-    ngx_str_t                      id, expires, json;
+    ngx_str_t                      id, expires;
     ngx_uint_t                     n;
     ngx_http_smotp_json_member_t   m[3];
     u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
 
     /* newer revisions of the API name the id "otpRequestId" */
 
-    rc = ngx_http_smotp_json_get_string(r->pool, data, "requestId", &id);
+    rc = ngx_http_smotp_json_get_string(pool, data, "requestId", &id);
 
     if (rc == NGX_DECLINED) {
-        rc = ngx_http_smotp_json_get_string(r->pool, data, "otpRequestId",
-                                            &id);
+        rc = ngx_http_smotp_json_get_string(pool, data, "otpRequestId", &id);
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
     if (rc != NGX_OK || ngx_http_smotp_id_valid(&id) != NGX_OK) {
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    ctx->request_id = id;
-
     ngx_str_set(&m[0].name, "requestId");
     m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
     m[0].str = id;
     n = 1;
 
-    rc = ngx_http_smotp_json_get_string(r->pool, data, "expiresAt", &expires);
+    rc = ngx_http_smotp_json_get_string(pool, data, "expiresAt", &expires);
 
     if (rc == NGX_OK) {
         ngx_str_set(&m[n].name, "expiresAt");
@@ -114,7 +115,7 @@ ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         n++;
 
     } else if (rc != NGX_DECLINED) {
-        return NGX_HTTP_BAD_GATEWAY;
+        return rc == NGX_ERROR ? NGX_ERROR : NGX_HTTP_BAD_GATEWAY;
     }
 
     rc = ngx_http_smotp_json_get_count(data, "attemptsLeft", &attempts);
@@ -129,14 +130,16 @@ ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    if (ngx_http_smotp_json_object(r->pool, m, n, &json) != NGX_OK) {
+    if (ngx_http_smotp_json_object(pool, m, n, json) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ctx->request_id = id;
+
+    ngx_log_error(NGX_LOG_INFO, pool->log, 0,
                   "smotp send: OTP sent to %*s, request %V",
                   ngx_http_smotp_phone_mask(masked, &ctx->phone), masked,
                   &id);
 
-    return ngx_http_smotp_send_json(r, NGX_HTTP_OK, &json);
+    return NGX_OK;
 }

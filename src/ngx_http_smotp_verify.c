@@ -16,8 +16,8 @@
 
 static ngx_int_t ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
-static ngx_int_t ngx_http_smotp_verify_done(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, cJSON *data);
+static ngx_int_t ngx_http_smotp_verify_answer(ngx_pool_t *pool,
+    ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
 
 
 ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
@@ -26,7 +26,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
     NGX_HTTP_POST,
     ngx_string("POST"),
     ngx_http_smotp_verify_prepare,
-    ngx_http_smotp_verify_done
+    ngx_http_smotp_verify_answer
 };
 
 
@@ -80,12 +80,11 @@ ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_smotp_verify_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    cJSON *data)
+ngx_http_smotp_verify_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
+    cJSON *data, ngx_str_t *json)
 {
     cJSON                         *verified;
     ngx_int_t                      rc, attempts;
-    ngx_str_t                      json;
     ngx_uint_t                     n;
     ngx_http_smotp_json_member_t   m[2];
 
@@ -112,13 +111,13 @@ ngx_http_smotp_verify_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    if (ngx_http_smotp_json_object(r->pool, m, n, &json) != NGX_OK) {
+    if (ngx_http_smotp_json_object(pool, m, n, json) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_INFO, pool->log, 0,
                   "smotp verify: request %V %s", &ctx->request_id,
                   m[0].num ? "verified" : "not verified");
 
-    return ngx_http_smotp_send_json(r, NGX_HTTP_OK, &json);
+    return NGX_OK;
 }
