@@ -25,6 +25,8 @@ static char *ngx_http_smotp_set_api_key(ngx_conf_t *cf,
     ngx_http_smotp_loc_conf_t *slcf, ngx_str_t *key, ngx_uint_t variables);
 static char *ngx_http_smotp_api_location(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_smotp_retry_backoff(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 #define NGX_HTTP_SMOTP_KEY_FILE_MAX  4096
@@ -72,6 +74,27 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_smotp_loc_conf_t, max_body_size),
+      NULL },
+
+    { ngx_string("smotp_retries"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, retries),
+      NULL },
+
+    { ngx_string("smotp_retry_backoff"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_smotp_retry_backoff,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_deadline"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, deadline),
       NULL },
 
       ngx_null_command
@@ -136,6 +159,10 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
 
     conf->api_key = NGX_CONF_UNSET_PTR;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->retries = NGX_CONF_UNSET_UINT;
+    conf->backoff_base = NGX_CONF_UNSET_MSEC;
+    conf->backoff_max = NGX_CONF_UNSET_MSEC;
+    conf->deadline = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -154,6 +181,19 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               NGX_HTTP_SMOTP_MAX_BODY_SIZE);
+
+    ngx_conf_merge_uint_value(conf->retries, prev->retries,
+                              NGX_HTTP_SMOTP_RETRIES);
+
+    if (conf->backoff_base == NGX_CONF_UNSET_MSEC) {
+        conf->backoff_base = (prev->backoff_base == NGX_CONF_UNSET_MSEC)
+                             ? NGX_HTTP_SMOTP_BACKOFF_BASE : prev->backoff_base;
+        conf->backoff_max = (prev->backoff_max == NGX_CONF_UNSET_MSEC)
+                            ? NGX_HTTP_SMOTP_BACKOFF_MAX : prev->backoff_max;
+    }
+
+    ngx_conf_merge_msec_value(conf->deadline, prev->deadline,
+                              NGX_HTTP_SMOTP_DEADLINE);
 
     if (conf->endpoint && conf->api_key == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -397,6 +437,40 @@ ngx_http_smotp_api_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     {
         slcf->api_location.len--;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_smotp_retry_backoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_str_t   *value;
+    ngx_msec_t   base, max;
+
+    if (slcf->backoff_base != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    base = ngx_parse_time(&value[1], 0);
+    max = ngx_parse_time(&value[2], 0);
+
+    if (base == (ngx_msec_t) NGX_ERROR || max == (ngx_msec_t) NGX_ERROR
+        || base > max)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V %V\" in \"%V\" directive: "
+                           "two times, the first not larger than the second, "
+                           "are expected", &value[1], &value[2], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->backoff_base = base;
+    slcf->backoff_max = max;
 
     return NGX_CONF_OK;
 }

@@ -20,6 +20,10 @@
 #define NGX_HTTP_SMOTP_UUID_LEN          36
 #define NGX_HTTP_SMOTP_MAX_ID_LEN        128
 #define NGX_HTTP_SMOTP_MAX_MESSAGE_LEN   200
+#define NGX_HTTP_SMOTP_RETRIES           2
+#define NGX_HTTP_SMOTP_BACKOFF_BASE      200
+#define NGX_HTTP_SMOTP_BACKOFF_MAX       2000
+#define NGX_HTTP_SMOTP_DEADLINE          10000
 
 
 /* the fields a client may send; the order is the index into fields[] */
@@ -60,6 +64,9 @@ typedef struct {
     ngx_uint_t                  methods;
     ngx_str_t                   allow;
 
+    /* may a call the API received be made again (an idempotent send) */
+    ngx_uint_t                  idempotent;
+
     /* validates ctx->fields and writes ctx->api_body; NGX_OK or a status */
     ngx_int_t                 (*prepare)(ngx_http_request_t *r,
                                          ngx_http_smotp_ctx_t *ctx);
@@ -80,7 +87,22 @@ typedef struct {
     ngx_http_complex_value_t   *api_key;
     ngx_str_t                   api_location;
     size_t                      max_body_size;
+    ngx_uint_t                  retries;
+    ngx_msec_t                  backoff_base;
+    ngx_msec_t                  backoff_max;
+    ngx_msec_t                  deadline;
 } ngx_http_smotp_loc_conf_t;
+
+
+/* where the API call of a request stands */
+
+typedef enum {
+    NGX_HTTP_SMOTP_API_IDLE = 0,
+    NGX_HTTP_SMOTP_API_CALLING,
+    NGX_HTTP_SMOTP_API_ANSWERED,
+    NGX_HTTP_SMOTP_API_WAITING,
+    NGX_HTTP_SMOTP_API_FINISHED
+} ngx_http_smotp_api_state_e;
 
 
 struct ngx_http_smotp_ctx_s {
@@ -92,7 +114,15 @@ struct ngx_http_smotp_ctx_s {
     ngx_str_t                   phone;
     ngx_str_t                   request_id;
 
-    /* what the API call came back with */
+    /* the API call: attempts, retries, the deadline */
+    ngx_http_smotp_api_state_e  api_state;
+    ngx_str_t                   api_uri;
+    ngx_uint_t                  attempts;
+    ngx_msec_t                  deadline;
+    ngx_event_t                 retry_ev;
+    ngx_event_t                 deadline_ev;
+
+    /* what the last attempt came back with */
     ngx_int_t                   api_rc;
     ngx_uint_t                  api_status;
     ngx_buf_t                  *api_buf;
@@ -102,7 +132,7 @@ struct ngx_http_smotp_ctx_s {
     ngx_str_t                   error;
 
     unsigned                    form:1;
-    unsigned                    api_done:1;
+    unsigned                    api_request_sent:1;
     unsigned                    api_complete:1;
     unsigned                    api_too_big:1;
     unsigned                    api_proxied:1;

@@ -18,6 +18,8 @@
 #define NGX_HTTP_SMOTP_UNPROCESSABLE         422
 
 
+static ngx_int_t ngx_http_smotp_api_attempt(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_api_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_api_header(ngx_list_t *headers, char *name,
@@ -27,6 +29,14 @@ static ngx_int_t ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data,
 static void ngx_http_smotp_api_retry_after(ngx_http_request_t *sr,
     ngx_http_smotp_ctx_t *ctx);
 static void ngx_http_smotp_api_resume(ngx_http_request_t *r);
+static ngx_msec_t ngx_http_smotp_api_retry_delay(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+static ngx_msec_t ngx_http_smotp_api_retry_after_ms(ngx_str_t *value);
+static void ngx_http_smotp_api_retry_handler(ngx_event_t *ev);
+static void ngx_http_smotp_api_deadline_handler(ngx_event_t *ev);
+static void ngx_http_smotp_api_finish(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_int_t rc);
+static void ngx_http_smotp_api_cleanup(void *data);
 static ngx_int_t ngx_http_smotp_api_answer(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_api_error(ngx_http_request_t *r,
@@ -88,17 +98,18 @@ ngx_http_smotp_api_key_get(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 }
 
 
+/*
+ * The call as a whole: the deadline starts, the visitor's going away is
+ * watched for, and the first attempt is made.
+ */
+
 ngx_int_t
 ngx_http_smotp_api_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
-    ngx_int_t                    rc;
-    ngx_str_t                    uri;
-    ngx_buf_t                   *b;
-    ngx_chain_t                 *cl;
-    ngx_http_request_t          *sr;
-    ngx_http_request_body_t     *rb;
-    ngx_http_smotp_loc_conf_t   *slcf;
-    ngx_http_post_subrequest_t  *ps;
+    u_char                     *p;
+    ngx_int_t                   rc;
+    ngx_http_cleanup_t         *cln;
+    ngx_http_smotp_loc_conf_t  *slcf;
 
     rc = ngx_http_smotp_api_key_get(r, ctx);
 
@@ -112,15 +123,59 @@ ngx_http_smotp_api_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
 
-    uri.len = slcf->api_location.len + ctx->endpoint->api_path.len;
-    uri.data = ngx_pnalloc(r->pool, uri.len);
-    if (uri.data == NULL) {
+    ctx->api_uri.len = slcf->api_location.len + ctx->endpoint->api_path.len;
+    ctx->api_uri.data = ngx_pnalloc(r->pool, ctx->api_uri.len);
+    if (ctx->api_uri.data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(ngx_cpymem(uri.data, slcf->api_location.data,
-                          slcf->api_location.len),
-               ctx->endpoint->api_path.data, ctx->endpoint->api_path.len);
+    p = ngx_cpymem(ctx->api_uri.data, slcf->api_location.data,
+                   slcf->api_location.len);
+    ngx_memcpy(p, ctx->endpoint->api_path.data, ctx->endpoint->api_path.len);
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_smotp_api_cleanup;
+    cln->data = ctx;
+
+    ctx->retry_ev.handler = ngx_http_smotp_api_retry_handler;
+    ctx->retry_ev.data = r;
+    ctx->retry_ev.log = r->connection->log;
+
+    ctx->deadline_ev.handler = ngx_http_smotp_api_deadline_handler;
+    ctx->deadline_ev.data = r;
+    ctx->deadline_ev.log = r->connection->log;
+
+    ctx->deadline = ngx_current_msec + slcf->deadline;
+    ngx_add_timer(&ctx->deadline_ev, slcf->deadline);
+
+    /* a visitor who leaves ends the request, its timers and its call */
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_smotp_api_resume;
+
+    return ngx_http_smotp_api_attempt(r, ctx);
+}
+
+
+/*
+ * One attempt: a background subrequest, so that the visitor can be
+ * answered at the deadline while an attempt is still under way; its end
+ * wakes the request up (ngx_http_smotp_api_done()).  Every attempt sends
+ * the same body, so a send keeps its idempotency key.
+ */
+
+static ngx_int_t
+ngx_http_smotp_api_attempt(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_buf_t                   *b;
+    ngx_chain_t                 *cl;
+    ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
+    ngx_http_post_subrequest_t  *ps;
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     if (ps == NULL) {
@@ -130,18 +185,21 @@ ngx_http_smotp_api_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     ps->handler = ngx_http_smotp_api_done;
     ps->data = ctx;
 
-    ctx->api_done = 0;
+    ctx->api_state = NGX_HTTP_SMOTP_API_CALLING;
+    ctx->attempts++;
+
+    ctx->api_request_sent = 0;
     ctx->api_complete = 0;
     ctx->api_too_big = 0;
-    ctx->api_buf = NULL;
     ctx->api_proxied = 0;
+    ctx->api_buf = NULL;
     ctx->api_status = 0;
     ctx->api_rc = NGX_OK;
     ngx_str_null(&ctx->api_answer);
     ngx_str_null(&ctx->retry_after);
 
-    if (ngx_http_subrequest(r, &uri, NULL, &sr, ps,
-                            NGX_HTTP_SUBREQUEST_WAITED)
+    if (ngx_http_subrequest(r, &ctx->api_uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_BACKGROUND)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -191,10 +249,9 @@ ngx_http_smotp_api_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    r->write_event_handler = ngx_http_smotp_api_resume;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "smotp %V: API call \"%V\"", &ctx->endpoint->name, &uri);
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "smotp %V: API call \"%V\", attempt %ui",
+                   &ctx->endpoint->name, &ctx->api_uri, ctx->attempts);
 
     return NGX_DONE;
 }
@@ -272,10 +329,10 @@ ngx_http_smotp_api_header(ngx_list_t *headers, char *name, ngx_str_t *value,
 
 
 /*
- * Called when the subrequest ends, and again if nginx then makes an error
- * page for it: only the first call counts.  Failures are answered by the
- * module, so they are not passed on to nginx, which would otherwise end
- * the client's request with them.
+ * Called when an attempt's subrequest ends, and again if nginx then makes
+ * an error page for it: only the first call counts.  Failures are
+ * answered by the module, so they are not passed on to nginx, which would
+ * end the visitor's request with them.
  */
 
 static ngx_int_t
@@ -283,16 +340,23 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 {
     ngx_http_smotp_ctx_t *ctx = data;
 
-    if (ctx->api_done) {
+    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
         return rc;
     }
 
-    if (rc == NGX_AGAIN) {
-        return rc;
+    if (ctx->api_state != NGX_HTTP_SMOTP_API_CALLING || rc == NGX_AGAIN) {
+        return NGX_OK;
     }
 
-    ctx->api_done = 1;
+    ctx->api_state = NGX_HTTP_SMOTP_API_ANSWERED;
     ctx->api_rc = rc;
+    ctx->api_status = sr->headers_out.status;
+    ctx->api_proxied = (sr->upstream != NULL);
+    ctx->api_request_sent = (sr->upstream && sr->upstream->request_sent);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "smotp %V: API call done, rc: %i, status: %ui",
+                   &ctx->endpoint->name, rc, ctx->api_status);
 
     /* nginx ends an answer cut short as if it were whole, but unmarked */
 
@@ -303,13 +367,6 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
         ctx->api_rc = NGX_HTTP_BAD_GATEWAY;
     }
 
-    ctx->api_status = sr->headers_out.status;
-    ctx->api_proxied = (sr->upstream != NULL);
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
-                   "smotp %V: API call done, rc: %i, status: %ui",
-                   &ctx->endpoint->name, rc, ctx->api_status);
-
     if (ctx->api_buf) {
         ctx->api_answer.data = ctx->api_buf->pos;
         ctx->api_answer.len = ctx->api_buf->last - ctx->api_buf->pos;
@@ -317,8 +374,8 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     ngx_http_smotp_api_retry_after(sr, ctx);
 
-    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
-        return rc;
+    if (ngx_http_post_request(sr->main, NULL) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     return NGX_OK;
@@ -454,24 +511,226 @@ ngx_http_smotp_api_retry_after(ngx_http_request_t *sr,
 static void
 ngx_http_smotp_api_resume(ngx_http_request_t *r)
 {
-    ngx_int_t              rc;
-    ngx_http_smotp_ctx_t  *ctx;
+    ngx_msec_t                  delay;
+    ngx_http_smotp_ctx_t       *ctx;
+    ngx_http_smotp_loc_conf_t  *slcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
 
-    if (ctx == NULL || !ctx->api_done) {
+    if (ctx == NULL || ctx->api_state != NGX_HTTP_SMOTP_API_ANSWERED) {
         return;
     }
 
-    r->write_event_handler = ngx_http_request_empty_handler;
+    delay = ngx_http_smotp_api_retry_delay(r, ctx);
 
-    rc = ngx_http_smotp_api_answer(r, ctx);
+    if (delay) {
+        slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+        if (ctx->api_rc == NGX_OK) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "smotp %V: the API answered %ui, retrying in "
+                          "%Mms (attempt %ui of %ui)", &ctx->endpoint->name,
+                          ctx->api_status, delay, ctx->attempts + 1,
+                          slcf->retries + 1);
+
+        } else {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "smotp %V: no answer from the API, retrying in "
+                          "%Mms (attempt %ui of %ui)", &ctx->endpoint->name,
+                          delay, ctx->attempts + 1, slcf->retries + 1);
+        }
+
+        ctx->api_state = NGX_HTTP_SMOTP_API_WAITING;
+        ngx_add_timer(&ctx->retry_ev, delay);
+        return;
+    }
+
+    ngx_http_smotp_api_finish(r, ctx, ngx_http_smotp_api_answer(r, ctx));
+}
+
+
+/*
+ * 0, or how long to wait before the next attempt.  A send may be made
+ * again whatever became of the last attempt (the idempotency key makes it
+ * safe); a verify uses up one of the code's attempts, so it is made again
+ * only when the API never got it.  No retry starts that would end after
+ * the deadline.
+ */
+
+static ngx_msec_t
+ngx_http_smotp_api_retry_delay(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_uint_t                  i, retry;
+    ngx_msec_t                  delay, wait;
+    ngx_msec_int_t              left;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (ctx->attempts > slcf->retries || !ctx->api_proxied) {
+        return 0;
+    }
+
+    retry = ctx->endpoint->idempotent || !ctx->api_request_sent;
+    wait = 0;
+
+    if (ctx->api_rc != NGX_OK) {
+        /* refused, reset, timed out, cut short */
+
+    } else if (ctx->api_status >= NGX_HTTP_INTERNAL_SERVER_ERROR
+               && ctx->api_status < 600)
+    {
+        retry = ctx->endpoint->idempotent;
+
+    } else if (ctx->api_status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        retry = ctx->endpoint->idempotent;
+        wait = ngx_http_smotp_api_retry_after_ms(&ctx->retry_after);
+
+    } else {
+        return 0;
+    }
+
+    if (!retry) {
+        return 0;
+    }
+
+    /* exponential, with jitter: between half and all of the step */
+
+    delay = slcf->backoff_base;
+
+    for (i = 1; i < ctx->attempts && delay < slcf->backoff_max; i++) {
+        delay *= 2;
+    }
+
+    delay = ngx_min(delay, slcf->backoff_max);
+    delay = delay / 2 + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
+
+    delay = ngx_max(delay, wait);
+    delay = ngx_max(delay, 1);
+
+    left = (ngx_msec_int_t) (ctx->deadline - ngx_current_msec);
+
+    if ((ngx_msec_int_t) delay >= left) {
+        return 0;
+    }
+
+    return delay;
+}
+
+
+/* Retry-After: delta-seconds or an HTTP-date */
+
+static ngx_msec_t
+ngx_http_smotp_api_retry_after_ms(ngx_str_t *value)
+{
+    time_t     t;
+    ngx_int_t  n;
+
+    if (value->len == 0) {
+        return 0;
+    }
+
+    n = ngx_atoi(value->data, value->len);
+
+    if (n != NGX_ERROR) {
+        return (ngx_msec_t) ngx_min(n, 86400) * 1000;
+    }
+
+    t = ngx_parse_http_time(value->data, value->len);
+
+    if (t == NGX_ERROR || t <= ngx_time()) {
+        return 0;
+    }
+
+    return (ngx_msec_t) ngx_min(t - ngx_time(), 86400) * 1000;
+}
+
+
+static void
+ngx_http_smotp_api_retry_handler(ngx_event_t *ev)
+{
+    ngx_connection_t      *c;
+    ngx_http_request_t    *r;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    if (ngx_http_smotp_api_attempt(r, ctx) != NGX_DONE) {
+        ngx_http_smotp_api_finish(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the visitor is answered now, whatever an attempt under way still does */
+
+static void
+ngx_http_smotp_api_deadline_handler(ngx_event_t *ev)
+{
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_smotp_ctx_t       *ctx;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    r = ev->data;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                  "smotp %V: no answer from the API within smotp_deadline "
+                  "(%Mms, %ui attempts)", &ctx->endpoint->name,
+                  slcf->deadline, ctx->attempts);
+
+    ngx_str_set(&ctx->error, "OTP service timed out");
+
+    ngx_http_smotp_api_finish(r, ctx, NGX_HTTP_GATEWAY_TIME_OUT);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_smotp_api_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_int_t rc)
+{
+    ctx->api_state = NGX_HTTP_SMOTP_API_FINISHED;
+
+    ngx_http_smotp_api_cleanup(ctx);
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE && !ctx->responded) {
         rc = ngx_http_smotp_send_error(r, rc, &ctx->error);
     }
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+static void
+ngx_http_smotp_api_cleanup(void *data)
+{
+    ngx_http_smotp_ctx_t *ctx = data;
+
+    if (ctx->retry_ev.timer_set) {
+        ngx_del_timer(&ctx->retry_ev);
+    }
+
+    if (ctx->deadline_ev.timer_set) {
+        ngx_del_timer(&ctx->deadline_ev);
+    }
 }
 
 

@@ -20,6 +20,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
     ngx_string("/otp/send"),
     NGX_HTTP_POST,
     ngx_string("POST"),
+    1,
     ngx_http_smotp_send_prepare,
     ngx_http_smotp_send_answer
 };

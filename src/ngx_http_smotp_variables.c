@@ -55,7 +55,7 @@ ngx_http_smotp_api_status_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
 
-    if (ctx == NULL || !ctx->api_done || ctx->api_status == 0) {
+    if (ctx == NULL || ctx->api_status == 0) {
         v->not_found = 1;
         return NGX_OK;
     }

@@ -25,6 +25,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
     ngx_string("/otp/verify"),
     NGX_HTTP_POST,
     ngx_string("POST"),
+    0,
     ngx_http_smotp_verify_prepare,
     ngx_http_smotp_verify_answer
 };

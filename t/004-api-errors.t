@@ -1,7 +1,7 @@
 # What the API answers, and what the visitor gets: every failure mode of
 # the API (injected through the stand-in's X-Standin-Fault) maps to one
 # JSON answer with the right status, and the operator's problems are
-# logged, not shown.
+# logged, not shown.  Retries are off here: t/010-retries.t is about them.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -22,7 +22,7 @@ __DATA__
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=400; message=phone number is not reachable";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000411"}
@@ -46,7 +46,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=422; message=unprocessable phone; message_field=error";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000412"}
@@ -70,7 +70,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=409; message=request in progress";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000413"}
@@ -94,7 +94,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=404; message=no such OTP request";
     }
-    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/verify-otp { smotp_verify; smotp_retries 0; }
 --- request
 POST /auth/verify-otp
 {"requestId":"0b7a1c52-8f0e-4d3f-9a5e-1b2c3d4e5f60","otpCode":"123456"}
@@ -118,7 +118,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=410; message=OTP expired";
     }
-    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/verify-otp { smotp_verify; smotp_retries 0; }
 --- request
 POST /auth/verify-otp
 {"requestId":"0b7a1c52-8f0e-4d3f-9a5e-1b2c3d4e5f60","otpCode":"123456"}
@@ -142,7 +142,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=404; body=nonjson";
     }
-    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/verify-otp { smotp_verify; smotp_retries 0; }
 --- request
 POST /auth/verify-otp
 {"requestId":"0b7a1c52-8f0e-4d3f-9a5e-1b2c3d4e5f60","otpCode":"123456"}
@@ -166,7 +166,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=401";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000417"}
@@ -192,7 +192,7 @@ the API rejected the API key (401)
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=403";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000418"}
@@ -218,7 +218,7 @@ the API rejected the API key (403)
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=402";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000419"}
@@ -244,7 +244,7 @@ the wallet balance is too low (402)
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=429; retry_after=7";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000420"}
@@ -271,7 +271,7 @@ the API is rate limiting (429)
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=429";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000421"}
@@ -296,7 +296,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=500";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000422"}
@@ -322,7 +322,7 @@ the API answered 500
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=502; body=nonjson";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000423"}
@@ -348,7 +348,7 @@ the API answered 502
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=503; retry_after=3";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000424"}
@@ -375,7 +375,7 @@ the API answered 503
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=504";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000425"}
@@ -401,7 +401,7 @@ the API answered 504
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "status=500";
     }
-    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/verify-otp { smotp_verify; smotp_retries 0; }
 --- request
 POST /auth/verify-otp
 {"requestId":"0b7a1c52-8f0e-4d3f-9a5e-1b2c3d4e5f60","otpCode":"123456"}
@@ -427,7 +427,7 @@ the API answered 500
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=nonjson";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000427"}
@@ -453,7 +453,7 @@ unexpected answer from the API (status 200
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=nodata";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000428"}
@@ -479,7 +479,7 @@ unexpected answer from the API
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=wrongtypes";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000429"}
@@ -505,7 +505,7 @@ unexpected answer from the API (status 201
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=wrongtypes";
     }
-    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/verify-otp { smotp_verify; smotp_retries 0; }
 --- request
 POST /auth/verify-otp
 {"requestId":"0b7a1c52-8f0e-4d3f-9a5e-1b2c3d4e5f60","otpCode":"123456"}
@@ -531,7 +531,7 @@ unexpected answer from the API
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=notobject";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000431"}
@@ -557,7 +557,7 @@ unexpected answer from the API
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=truncated";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000432"}
@@ -583,7 +583,7 @@ the API call failed
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=truncated; chunked=1";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000433"}
@@ -609,7 +609,7 @@ smotp send:
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "body=huge";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000434"}
@@ -635,7 +635,7 @@ the API's answer is larger than subrequest_output_buffer_size
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "chunked=1";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000401"}
@@ -659,7 +659,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "close=1";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000402"}
@@ -683,7 +683,7 @@ Content-Type: application/json
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "reset=headers";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000437"}
@@ -709,7 +709,7 @@ the API call failed
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "reset=body";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000438"}
@@ -735,7 +735,7 @@ the API call failed
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
         proxy_set_header X-Standin-Fault "reset=midway";
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000439"}
@@ -762,7 +762,7 @@ the API call failed
         proxy_set_header X-Standin-Fault "delay=3";
         proxy_read_timeout 1s;
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000440"}
@@ -787,7 +787,7 @@ the API did not answer in time
         internal;
         proxy_pass http://127.0.0.1:1/;
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000498"}
@@ -810,7 +810,7 @@ the API call failed
         internal;
         return 200 '{"success":true,"data":{"requestId":"x"}}';
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000499"}
@@ -832,7 +832,7 @@ the API location did not proxy the call
         internal;
         proxy_pass http://127.0.0.1:1/;
     }
-    location = /auth/send-otp { smotp_send; }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800000497"}

@@ -1,0 +1,939 @@
+#!/usr/bin/env python3
+"""The benchmark behind `make bench` (bench/run.sh installs what it needs
+first).  Side by side, in one run, against the same local API stand-in:
+
+  plain   proxy_pass of the client's POST to the API, no checks (the floor)
+  lua     the same logic in Lua (bench/lua/smotp_lua.lua)
+  smotp   the module's smotp_send and smotp_verify
+
+and prints one report (also written to build/bench/results.md):
+throughput and latency, in-flight capacity against a slow API, worker
+memory, instructions per request (callgrind) and a CPU profile (perf).
+
+Everything it starts it stops; it listens on BENCH_PORT .. BENCH_PORT+2
+on 127.0.0.1 only.  Settings, from the environment:
+
+  BENCH_DURATION=10        seconds of each measured wrk run
+  BENCH_REPEATS=3          runs of each variant, interleaved; medians quoted
+  BENCH_WARMUP=2           seconds of warm-up per variant, not measured
+  BENCH_CONNECTIONS=50     wrk connections for the throughput runs
+  BENCH_INFLIGHT=1000      connections for the in-flight runs
+  BENCH_DELAY=0.2          the slow API's delay, seconds
+  BENCH_INFLIGHT_DURATION=10
+  BENCH_LONG_REQUESTS=300000   requests of the memory run (1000000 for the
+                               issue's million)
+  BENCH_CALLGRIND_REQUESTS=2000  requests per variant under callgrind
+                                 (0: skip)
+  BENCH_PERF_SECONDS=5     seconds of perf record per profiled variant
+                           (0: skip)
+  BENCH_SECTIONS=throughput,inflight,memory,callgrind,perf
+  BENCH_PORT=18100
+  BENCH_NGINX_CPU=0, BENCH_CLIENT_CPU=1   the CPUs to pin to
+"""
+
+import collections
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+DIR = os.path.join(ROOT, "build", "bench")
+MODULE = os.path.join(ROOT, "build", "ngx_http_smotp_module.so")
+# nginx maps the module: a rebuild during the run must not touch the copy
+# it loads
+MODULE_COPY = os.path.join(DIR, "ngx_http_smotp_module.so")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+API_KEY = "sm_bench_0123456789abcdef"
+
+BODIES = {
+    "send": '{"phoneNumber":"+919876543210"}',
+    "verify": '{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b",'
+              '"otpCode":"123456"}',
+}
+
+VARIANTS = ["plain", "lua", "smotp"]
+ENDPOINTS = ["send", "verify"]
+NAMES = {"plain": "plain proxy_pass", "lua": "Lua (content_by_lua)",
+         "smotp": "smotp module"}
+
+
+def env(name, default, kind=int):
+    return kind(os.environ.get(name, default))
+
+
+DURATION = env("BENCH_DURATION", 10)
+REPEATS = env("BENCH_REPEATS", 3)
+WARMUP = env("BENCH_WARMUP", 2)
+CONNECTIONS = env("BENCH_CONNECTIONS", 50)
+INFLIGHT = env("BENCH_INFLIGHT", 1000)
+DELAY = env("BENCH_DELAY", 0.2, float)
+INFLIGHT_DURATION = env("BENCH_INFLIGHT_DURATION", 10)
+LONG_REQUESTS = env("BENCH_LONG_REQUESTS", 300000)
+CG_REQUESTS = env("BENCH_CALLGRIND_REQUESTS", 2000)
+PERF_SECONDS = env("BENCH_PERF_SECONDS", 5)
+SECTIONS = os.environ.get("BENCH_SECTIONS",
+                          "throughput,inflight,memory,callgrind,perf"
+                          ).split(",")
+PORT = env("BENCH_PORT", 18100)
+API_PORT = PORT + 1
+SLOW_PORT = PORT + 2
+NCPU = os.cpu_count() or 1
+NGINX_CPU = env("BENCH_NGINX_CPU", 0)
+CLIENT_CPU = env("BENCH_CLIENT_CPU", 1 if NCPU > 1 else 0)
+
+started = []        # every process this script started, to stop at exit
+report = []         # the lines of the report
+
+
+def say(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def out(line=""):
+    report.append(line)
+
+
+# --- processes ---------------------------------------------------------
+
+def cpu_mask(cpu):
+    return "1" + "0" * cpu
+
+
+def pinned(cpu, argv):
+    if NCPU > 1 and shutil.which("taskset"):
+        return ["taskset", "-c", str(cpu)] + argv
+    return argv
+
+
+def start(argv, log, **kw):
+    f = open(os.path.join(DIR, log), "ab")
+    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, **kw)
+    started.append(p)
+    return p
+
+
+def stop(p, sig=signal.SIGTERM, timeout=20):
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if p in started:
+        started.remove(p)
+
+
+def stop_all():
+    for p in list(reversed(started)):
+        stop(p)
+
+
+def port_open(port):
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_port(port, p, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if p.poll() is not None:
+            raise SystemExit("bench: a server exited at start (see %s)" % DIR)
+        if port_open(port):
+            return
+        time.sleep(0.05)
+    raise SystemExit("bench: nothing listens on port %d" % port)
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def worker_of(master):
+    for _ in range(100):
+        c = children(master.pid)
+        if c:
+            return c[0]
+        time.sleep(0.05)
+    raise SystemExit("bench: nginx started no worker")
+
+
+def cpu_ns(pid):
+    """time on CPU, user and kernel, in nanoseconds"""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0])
+
+
+def rss_kib(pid):
+    v = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, rest = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                v[k] = int(rest.split()[0])
+    return v["VmRSS"], v["RssAnon"]
+
+
+def machine_busy(seconds=1.0):
+    def sample():
+        with open("/proc/stat") as f:
+            x = [int(n) for n in f.readline().split()[1:]]
+        return sum(x), x[3] + x[4]
+    t1, i1 = sample()
+    time.sleep(seconds)
+    t2, i2 = sample()
+    return 1 - (i2 - i1) / max(1, t2 - t1)
+
+
+# --- configuration -------------------------------------------------------
+
+def render(name, dest, values):
+    with open(os.path.join(BENCH, "conf", name)) as f:
+        text = f.read()
+    for k, v in values.items():
+        text = text.replace("@%s@" % k, str(v))
+    left = re.findall(r"@[A-Z_]+@", text)
+    if left:
+        raise SystemExit("bench: %s: unset %s" % (name, left))
+    path = os.path.join(DIR, dest)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def start_api():
+    conf = render("api.conf", "api.conf", {
+        "DIR": DIR, "API_PORT": API_PORT, "API_KEY": API_KEY,
+        "API_CPU_MASK": cpu_mask(CLIENT_CPU)})
+    p = start(pinned(CLIENT_CPU, [NGINX, "-p", DIR, "-c", conf,
+                                  "-e", os.path.join(DIR, "api-error.log")]),
+              "api.out")
+    wait_port(API_PORT, p)
+    return p
+
+
+def start_slow_api():
+    p = start(pinned(CLIENT_CPU, [sys.executable,
+                                  os.path.join(BENCH, "slow_api.py"),
+                                  "--port", str(SLOW_PORT),
+                                  "--delay", str(DELAY)]),
+              "slow-api.out")
+    wait_port(SLOW_PORT, p)
+    return p
+
+
+def start_bench(upstream_port, master="on", wrap=None, name="bench"):
+    conf = render("bench.conf", name + ".conf", {
+        "DIR": DIR, "PORT": PORT, "UPSTREAM_PORT": upstream_port,
+        "API_KEY": API_KEY, "BENCH": BENCH, "MODULE": MODULE_COPY,
+        "MASTER": master, "CPU_MASK": cpu_mask(NGINX_CPU)})
+    argv = [NGINX, "-p", DIR, "-c", conf,
+            "-e", os.path.join(DIR, "bench-error.log")]
+    p = start(pinned(NGINX_CPU, (wrap or []) + argv), name + ".out")
+    wait_port(PORT, p, 120 if wrap else 30)
+    return p
+
+
+# --- requests ------------------------------------------------------------
+
+def post(variant, endpoint):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    c.request("POST", "/%s/%s" % (variant, endpoint), BODIES[endpoint],
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+def check_answers():
+    """each variant must answer what it is meant to, before it is timed"""
+    for v in VARIANTS:
+        for e in ENDPOINTS:
+            status, body = post(v, e)
+            j = json.loads(body)
+            if v == "plain":
+                ok = status in (200, 201) and j.get("success") is True
+            elif e == "send":
+                ok = status == 200 and len(j.get("requestId", "")) == 36
+            else:
+                ok = status == 200 and j.get("verified") is True
+            if not ok:
+                raise SystemExit("bench: %s %s answered %d %r"
+                                 % (v, e, status, body))
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def parse_wrk(text):
+    r = {"rps": 0.0, "requests": 0, "errors": 0, "non2xx": 0}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    if m:
+        r["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
+    if m:
+        r["requests"] = int(m.group(1))
+    for pct in ("50", "99"):
+        m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % pct, text, re.M)
+        r["p" + pct] = float(m.group(1)) * UNITS[m.group(2)] if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        r["non2xx"] = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", text)
+    if m:
+        r["errors"] = sum(int(x) for x in m.groups())
+    return r
+
+
+def wrk(variant, endpoint, connections, seconds, worker=None, others=(),
+        stop_after=None, label=None, during=None):
+    """one wrk run on the client CPU; with worker, the worker's CPU time
+    per request, and the CPU time of the processes in others"""
+    env_ = dict(os.environ, BENCH_BODY=BODIES[endpoint])
+    if stop_after:
+        env_["BENCH_STOP_AFTER"] = str(stop_after)
+    argv = pinned(CLIENT_CPU, [
+        "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency",
+        "--timeout", "10s", "-s", os.path.join(BENCH, "wrk", "post.lua"),
+        "http://127.0.0.1:%d/%s/%s" % (PORT, variant, endpoint)])
+
+    before = cpu_ns(worker) if worker else 0
+    obefore = [cpu_ns(p) for p in others]
+    t0 = time.time()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         env=env_, text=True)
+    started.append(p)
+    samples = during(p) if during else None
+    text, _ = p.communicate()
+    started.remove(p)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.time() - t0
+
+    r = parse_wrk(text)
+    r["wall"] = wall
+    r["samples"] = samples
+    if worker:
+        r["worker_ns"] = cpu_ns(worker) - before
+        r["worker_us_per_req"] = (r["worker_ns"] / 1e3 / r["requests"]
+                                  if r["requests"] else None)
+        r["worker_util"] = r["worker_ns"] / 1e9 / wall
+    r["others_util"] = [(cpu_ns(p) - b) / 1e9 / wall
+                        for p, b in zip(others, obefore)]
+    r["rusage"] = ru
+
+    if label:
+        with open(os.path.join(DIR, "raw", label + ".txt"), "w") as f:
+            f.write(" ".join(argv) + "\n\n" + text)
+    return r
+
+
+def wrk_cpu_util(before, after, wall):
+    return ((after.ru_utime + after.ru_stime)
+            - (before.ru_utime + before.ru_stime)) / wall
+
+
+# --- sections ------------------------------------------------------------
+
+def fmt_ms(v):
+    return "-" if v is None else ("%.2f ms" % v if v < 100 else "%.0f ms" % v)
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def throughput(api):
+    say("bench: throughput, %d x %d s per variant, %d connections"
+        % (REPEATS, DURATION, CONNECTIONS))
+    nginx = start_bench(API_PORT)
+    worker = worker_of(nginx)
+    apiw = worker_of(api)
+    check_answers()
+
+    runs = collections.defaultdict(list)
+    combos = [(v, e) for e in ENDPOINTS for v in VARIANTS]
+
+    for v, e in combos:
+        wrk(v, e, CONNECTIONS, WARMUP)
+
+    for rep in range(REPEATS):
+        order = combos[rep % len(combos):] + combos[:rep % len(combos)]
+        for v, e in order:
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r = wrk(v, e, CONNECTIONS, DURATION, worker, [apiw],
+                    label="throughput-%s-%s-%d" % (v, e, rep + 1))
+            r["wrk_util"] = wrk_cpu_util(ru0, r["rusage"], r["wall"])
+            runs[v, e].append(r)
+            say("  %-6s %-6s run %d: %8.0f req/s  p99 %s  worker %.0f%%"
+                % (v, e, rep + 1, r["rps"], fmt_ms(r["p99"]),
+                   100 * r["worker_util"]))
+
+    stop(nginx)
+
+    out("## Throughput and latency")
+    out()
+    out("Fast API stand-in (nginx `return`, keepalive upstream), wrk -t1 "
+        "-c%d, %d runs of %d s per variant, interleaved; medians. "
+        "\"worker CPU\" is the nginx worker's CPU time (user + kernel) per "
+        "request; \"client CPU\" is wrk + API stand-in on the other core."
+        % (CONNECTIONS, REPEATS, DURATION))
+    out()
+    out("| endpoint | variant | req/s | × plain | p50 | p99 | worker CPU "
+        "µs/req | worker busy | client CPU busy | errors |")
+    out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    summary = {}
+    for e in ENDPOINTS:
+        base = med([r["rps"] for r in runs["plain", e]])
+        for v in VARIANTS:
+            rs = runs[v, e]
+            rps = med([r["rps"] for r in rs])
+            summary[v, e] = {
+                "rps": rps, "ratio": rps / base if base else None,
+                "us": med([r["worker_us_per_req"] for r in rs]),
+                "p50": med([r["p50"] for r in rs]),
+                "p99": med([r["p99"] for r in rs]),
+                "all": [r["rps"] for r in rs]}
+            s = summary[v, e]
+            out("| %s | %s | %.0f | %.2f | %s | %s | %.1f | %.0f%% | %.0f%% "
+                "| %d |" % (
+                    e, NAMES[v], rps, s["ratio"], fmt_ms(s["p50"]),
+                    fmt_ms(s["p99"]), s["us"],
+                    100 * med([r["worker_util"] for r in rs]),
+                    100 * med([r["others_util"][0] + r["wrk_util"]
+                               for r in rs]),
+                    sum(r["errors"] + r["non2xx"] for r in rs)))
+    out()
+    out("Each run's req/s: " + "; ".join(
+        "%s %s %s" % (v, e, " ".join("%.0f" % x for x in summary[v, e]["all"]))
+        for e in ENDPOINTS for v in VARIANTS))
+    out()
+    return summary
+
+
+def inflight(api):
+    say("bench: in flight, API delay %.3f s, %d connections, %d s"
+        % (DELAY, INFLIGHT, INFLIGHT_DURATION))
+    slow = start_slow_api()
+    nginx = start_bench(SLOW_PORT, name="bench-slow")
+    worker = worker_of(nginx)
+    check_answers()
+
+    rss_fresh = rss_kib(worker)
+    bound = INFLIGHT / DELAY
+    results = {}
+
+    def sampler(p):
+        peak = (0, 0)
+        while p.poll() is None:
+            peak = max(peak, rss_kib(worker))
+            time.sleep(0.25)
+        return peak
+
+    for v in VARIANTS:
+        for e in ENDPOINTS:
+            r = wrk(v, e, INFLIGHT, INFLIGHT_DURATION, worker, [slow.pid],
+                    label="inflight-%s-%s" % (v, e), during=sampler)
+            results[v, e] = r
+            say("  %-6s %-6s: %8.0f req/s (%.1f%% of %.0f)  p99 %s  "
+                "errors %d" % (v, e, r["rps"], 100 * r["rps"] / bound, bound,
+                               fmt_ms(r["p99"]), r["errors"] + r["non2xx"]))
+
+    time.sleep(1)
+    rss_after = rss_kib(worker)
+    stop(nginx)
+    stop(slow)
+
+    out("## In-flight capacity")
+    out()
+    out("API stand-in answering after %g ms (bench/slow_api.py, asyncio), "
+        "%d wrk connections for %d s per variant; the bound is "
+        "connections / delay = %.0f req/s. Worker RSS is the peak sampled "
+        "during the run."
+        % (DELAY * 1000, INFLIGHT, INFLIGHT_DURATION, bound))
+    out()
+    out("| endpoint | variant | req/s | of bound | p50 | p99 | errors | "
+        "worker busy | API stand-in busy | worker RSS peak |")
+    out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for e in ENDPOINTS:
+        for v in VARIANTS:
+            r = results[v, e]
+            out("| %s | %s | %.0f | %.1f%% | %s | %s | %d | %.0f%% | %.0f%% "
+                "| %d KiB |" % (
+                    e, NAMES[v], r["rps"], 100 * r["rps"] / bound,
+                    fmt_ms(r["p50"]), fmt_ms(r["p99"]),
+                    r["errors"] + r["non2xx"], 100 * r["worker_util"],
+                    100 * r["others_util"][0], r["samples"][0]))
+    out()
+    out("Worker RSS of this nginx: %d KiB fresh, %d KiB idle after the "
+        "in-flight runs." % (rss_fresh[0], rss_after[0]))
+    out()
+    return results, bound
+
+
+def memory(api):
+    chunk = 50000 if LONG_REQUESTS >= 100000 else max(1, LONG_REQUESTS // 4)
+    say("bench: memory, %d requests to smotp_send/smotp_verify"
+        % LONG_REQUESTS)
+    nginx = start_bench(API_PORT, name="bench-mem")
+    worker = worker_of(nginx)
+    fresh = rss_kib(worker)
+    check_answers()
+
+    points = [("fresh, before any request", fresh)]
+    for e in ENDPOINTS:
+        wrk("smotp", e, CONNECTIONS, 600, stop_after=10000)
+    warm = rss_kib(worker)
+    points.append(("after 20,000 warm-up requests", warm))
+
+    done = 0
+    i = 0
+    while done < LONG_REQUESTS:
+        n = min(chunk, LONG_REQUESTS - done)
+        e = ENDPOINTS[i % 2]
+        r = wrk("smotp", e, CONNECTIONS, 3600, stop_after=n)
+        done += r["requests"]
+        i += 1
+        if r["errors"] or r["non2xx"]:
+            say("  errors in the memory run: %d" % (r["errors"] + r["non2xx"]))
+        points.append(("after %s requests" % format(done, ","),
+                       rss_kib(worker)))
+        say("  %9d requests: RSS %d KiB" % (done, points[-1][1][0]))
+
+    stop(nginx)
+
+    first = points[2][1] if len(points) > 2 else warm
+    last = points[-1][1]
+
+    out("## Worker memory over a long run")
+    out()
+    out("smotp_send and smotp_verify alternately, %s requests in chunks of "
+        "%s, %d connections, fast API. RSS and its anonymous part "
+        "(RssAnon, the heap) from /proc/PID/status."
+        % (format(LONG_REQUESTS, ","), format(chunk, ","), CONNECTIONS))
+    out()
+    out("| point | RSS | RssAnon |")
+    out("|---|---:|---:|")
+    for name, (rss, anon) in points:
+        out("| %s | %d KiB | %d KiB |" % (name, rss, anon))
+    out()
+    out("Growth from the first chunk to the last: RSS %+d KiB, RssAnon "
+        "%+d KiB; from warm to the last: RSS %+d KiB."
+        % (last[0] - first[0], last[1] - first[1], last[0] - warm[0]))
+    out()
+    return {"fresh": fresh, "warm": warm, "first": first, "last": last,
+            "points": points}
+
+
+def callgrind_totals(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    return None
+
+
+def annotate(path):
+    """self cost per function: {(object, function): Ir}"""
+    text = subprocess.run(
+        ["callgrind_annotate", "--threshold=100", "--inclusive=no", path],
+        capture_output=True, text=True).stdout
+    costs = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+(?:\([\s\d.]+%\)\s+)?(\S+?):(\S+)"
+                     r"(?:\s+\[(.*)\])?\s*$", line)
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        obj = os.path.basename(m.group(4) or "nginx")
+        costs[obj, m.group(3)] = costs.get((obj, m.group(3)), 0) + ir
+    return costs
+
+
+def category(obj, fn):
+    if fn.startswith("ngx_http_smotp") or obj.startswith("ngx_http_smotp"):
+        return "module's own code"
+    if "cjson" in obj.lower():
+        return "cJSON"
+    if obj.startswith("libcrypto"):
+        return "OpenSSL (RAND_bytes)"
+    if obj.startswith("libc.so") and re.search(
+            r"malloc|free|_int_|unlink_chunk|tcache|alloc", fn):
+        return "malloc/free"
+    if obj.startswith("libc.so"):
+        return "libc, other"
+    if "lua" in obj.lower() or obj.startswith("ngx_http_lua"):
+        return "Lua"
+    if obj.startswith("ld-linux") or obj == "???":
+        return "other"
+    return "nginx core"
+
+
+def callgrind():
+    if not shutil.which("valgrind"):
+        say("bench: no valgrind, instruction counts skipped")
+        return None
+    n = CG_REQUESTS
+    say("bench: callgrind, %d requests per variant" % n)
+    cgdir = os.path.join(DIR, "callgrind")
+    shutil.rmtree(cgdir, ignore_errors=True)
+    os.makedirs(cgdir)
+    wrap = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
+            "--callgrind-out-file=%s/callgrind.out" % cgdir]
+    nginx = start_bench(API_PORT, master="off", wrap=wrap, name="bench-cg")
+    check_answers()
+
+    for v in VARIANTS:
+        for e in ENDPOINTS:
+            wrk(v, e, 1, 600, stop_after=300)
+
+    def ctl(*args):
+        subprocess.run(["callgrind_control"] + list(args) + [str(nginx.pid)],
+                       capture_output=True, check=True)
+
+    ctl("--zero")
+    files = {}
+    for v in VARIANTS:
+        for e in ENDPOINTS:
+            before = set(os.listdir(cgdir))
+            r = wrk(v, e, 1, 600, stop_after=n)
+            if r["requests"] != n or r["errors"] or r["non2xx"]:
+                say("  %s %s: %d requests, %d errors" % (
+                    v, e, r["requests"], r["errors"] + r["non2xx"]))
+            ctl("--dump=%s-%s" % (v, e))
+            for _ in range(200):
+                new = set(os.listdir(cgdir)) - before
+                if new:
+                    break
+                time.sleep(0.05)
+            files[v, e] = (os.path.join(cgdir, new.pop()), r["requests"])
+            say("  %-6s %-6s dumped" % (v, e))
+
+    stop(nginx)
+
+    ir = {}
+    for k, (path, count) in files.items():
+        ir[k] = callgrind_totals(path) / count
+
+    out("## Instructions per request (callgrind)")
+    out()
+    out("The nginx under test run under valgrind --tool=callgrind (one "
+        "process, master_process off), warmed with 300 requests per "
+        "variant, then %s requests per variant over one connection, "
+        "counters zeroed before and dumped after each. User-space "
+        "instructions only (Ir): the kernel's share (the loopback TCP "
+        "path) is not counted. Repeatable to a few tenths of a per cent."
+        % format(n, ","))
+    out()
+    out("| endpoint | variant | Ir/request | over plain | × plain |")
+    out("|---|---|---:|---:|---:|")
+    for e in ENDPOINTS:
+        for v in VARIANTS:
+            out("| %s | %s | %s | %+s | %.2f |" % (
+                e, NAMES[v], format(round(ir[v, e]), ","),
+                format(round(ir[v, e] - ir["plain", e]), ","),
+                ir[v, e] / ir["plain", e]))
+    out()
+
+    # where the module's extra instructions go: per-function self cost,
+    # smotp minus plain, per request
+
+    for e in ENDPOINTS:
+        sm_path, sm_n = files["smotp", e]
+        pl_path, pl_n = files["plain", e]
+        sm = annotate(sm_path)
+        pl = annotate(pl_path)
+        diff = {}
+        for k in set(sm) | set(pl):
+            d = sm.get(k, 0) / sm_n - pl.get(k, 0) / pl_n
+            diff[k] = d
+        cats = collections.Counter()
+        for (obj, fn), d in diff.items():
+            cats[category(obj, fn)] += d
+        total = ir["smotp", e] - ir["plain", e]
+
+        out("### smotp_%s over plain proxy_pass: where the extra %s "
+            "Ir/request go" % (e, format(round(total), ",")))
+        out()
+        out("| part | Ir/request | share of the extra |")
+        out("|---|---:|---:|")
+        for c, d in cats.most_common():
+            if abs(d) >= 0.5:
+                out("| %s | %+d | %.0f%% |" % (c, d, 100 * d / total))
+        out()
+        out("Functions whose cost per request changed most (self cost, "
+            "smotp minus plain):")
+        out()
+        out("| function | object | Ir/request |")
+        out("|---|---|---:|")
+        for (obj, fn), d in sorted(diff.items(), key=lambda x: -abs(x[1]))[:25]:
+            out("| %s | %s | %+d |" % (fn, obj, d))
+        out()
+
+        # the module's own functions, inclusive of what they call
+
+        text = subprocess.run(
+            ["callgrind_annotate", "--threshold=100", "--inclusive=yes",
+             sm_path], capture_output=True, text=True).stdout
+        rows = []
+        for line in text.splitlines():
+            m = re.match(r"\s*([\d,]+)\s+(?:\([\s\d.]+%\)\s+)?\S+?:"
+                         r"(ngx_http_smotp_\w+)", line)
+            if m:
+                rows.append((m.group(2), int(m.group(1).replace(",", ""))
+                             / sm_n))
+        if rows:
+            out("The module's functions, inclusive of their callees (a "
+                "function called from another is counted in both):")
+            out()
+            out("| function | Ir/request inclusive |")
+            out("|---|---:|")
+            for fn, c in sorted(rows, key=lambda x: -x[1])[:15]:
+                out("| %s | %s |" % (fn, format(round(c), ",")))
+            out()
+
+    return ir
+
+
+def perf_profile(api):
+    if not shutil.which("perf"):
+        say("bench: no perf, profile skipped")
+        return None
+    probe = subprocess.run(["perf", "record", "-e", "cpu-clock", "-o",
+                            os.path.join(DIR, "perf-probe.data"), "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        say("bench: perf record does not work here, profile skipped")
+        return None
+
+    say("bench: perf profile, %d s per variant" % PERF_SECONDS)
+    nginx = start_bench(API_PORT, name="bench-perf")
+    worker = worker_of(nginx)
+    check_answers()
+
+    shares = {}
+    tops = {}
+    for v, e in [("plain", "send"), ("smotp", "send"), ("smotp", "verify"),
+                 ("lua", "send")]:
+        wrk(v, e, CONNECTIONS, WARMUP)
+        data = os.path.join(DIR, "perf-%s-%s.data" % (v, e))
+
+        def during(p, data=data):
+            time.sleep(1)
+            subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "4999",
+                            "-g", "-p", str(worker), "-o", data, "--",
+                            "sleep", str(PERF_SECONDS)],
+                           capture_output=True)
+
+        wrk(v, e, CONNECTIONS, PERF_SECONDS + 2, during=during)
+        rep = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                              "--no-children", "--sort", "dso", "-g", "none"],
+                             capture_output=True, text=True).stdout
+        shares[v, e] = [(m.group(2).strip(), float(m.group(1))) for m in
+                        re.finditer(r"^\s+([\d.]+)%\s+(.+)$", rep, re.M)]
+        rep = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                              "--no-children", "--sort", "dso,sym",
+                              "-g", "none"],
+                             capture_output=True, text=True).stdout
+        tops[v, e] = [(float(m.group(1)), m.group(2), m.group(3).strip())
+                      for m in re.finditer(
+                          r"^\s+([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+)$",
+                          rep, re.M)]
+    stop(nginx)
+
+    out("## CPU profile of the worker (perf, cpu-clock)")
+    out()
+    out("perf record -e cpu-clock -g on the nginx worker for %d s at full "
+        "load (%d connections, fast API); share of the worker's samples by "
+        "object." % (PERF_SECONDS, CONNECTIONS))
+    out()
+    objs = []
+    for k in shares:
+        for o, _ in shares[k]:
+            if o not in objs:
+                objs.append(o)
+    keys = list(shares)
+    out("| object | " + " | ".join("%s %s" % k for k in keys) + " |")
+    out("|---|" + "---:|" * len(keys))
+    for o in objs:
+        vals = [dict(shares[k]).get(o) for k in keys]
+        if max(x or 0 for x in vals) < 0.3:
+            continue
+        out("| %s | " % o + " | ".join("%.1f%%" % x if x else "-"
+                                       for x in vals) + " |")
+    out()
+    for k in [("smotp", "send"), ("smotp", "verify")]:
+        rows = [t for t in tops[k] if "kernel" not in t[1]][:20]
+        out("Top user-space functions, smotp %s (%% of all worker samples):"
+            % k[1])
+        out()
+        out("| % | object | function |")
+        out("|---:|---|---|")
+        for pct, obj, fn in rows:
+            out("| %.2f | %s | %s |" % (pct, obj, fn))
+        out()
+    return shares
+
+
+# --- main ----------------------------------------------------------------
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    ver = subprocess.run([NGINX, "-v"], capture_output=True,
+                         text=True).stderr.strip()
+    wrkv = subprocess.run(["wrk", "-v"], capture_output=True,
+                          text=True).stdout.split("\n")[0]
+    debian = open("/etc/debian_version").read().strip() \
+        if os.path.exists("/etc/debian_version") else "?"
+    return ("%d CPUs (%s), kernel %s, Debian %s, %s, %s"
+            % (NCPU, model, platform.release(), debian, ver, wrkv.strip()))
+
+
+def module_version():
+    def git(*a):
+        return subprocess.run(["git", "-C", ROOT] + list(a),
+                              capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = git("status", "--porcelain", "--", "config",
+                "ngx_http_smotp_module.c", "src")
+    with open(MODULE_COPY, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    return "build/ngx_http_smotp_module.so (sha256 %s) built from %s%s" % (
+        digest, head, " with uncommitted changes to its sources"
+        if dirty else "")
+
+
+def main():
+    if not os.path.exists(MODULE):
+        raise SystemExit("bench: %s is missing: run make first" % MODULE)
+    for port in (PORT, API_PORT, SLOW_PORT):
+        if port_open(port):
+            raise SystemExit("bench: port %d is in use (BENCH_PORT=N picks "
+                             "another range)" % port)
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 65536) if hard != resource.RLIM_INFINITY else 65536
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+    shutil.rmtree(DIR, ignore_errors=True)
+    for d in ("tmp", "raw"):
+        os.makedirs(os.path.join(DIR, d))
+
+    shutil.copy2(MODULE, MODULE_COPY)
+
+    busy = machine_busy()
+    t0 = time.time()
+
+    out("# make bench: results")
+    out()
+    out("%s; %s." % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                     machine()))
+    out("Module: %s." % module_version())
+    out("nginx under test: 1 worker on CPU %d; wrk (1 thread) and the API "
+        "stand-in on CPU %d." % (NGINX_CPU, CLIENT_CPU))
+    out("Machine busy before the run: %.0f%% of all CPUs%s." % (
+        100 * busy, "  WARNING: something else is running, the numbers "
+        "are disturbed" if busy > 0.10 else ""))
+    out()
+    header = len(report)
+
+    api = start_api()
+
+    tp = inf = mem = cg = None
+    try:
+        if "throughput" in SECTIONS:
+            tp = throughput(api)
+        if "inflight" in SECTIONS:
+            inf = inflight(api)
+        if "memory" in SECTIONS:
+            mem = memory(api)
+        if "callgrind" in SECTIONS and CG_REQUESTS > 0:
+            cg = callgrind()
+        if "perf" in SECTIONS and PERF_SECONDS > 0:
+            perf_profile(api)
+    finally:
+        stop_all()
+
+    busy_after = machine_busy()
+
+    targets = []
+    if tp:
+        for e in ENDPOINTS:
+            s, lua = tp["smotp", e], tp["lua", e]
+            targets.append(("%s ≥ 0.90 × plain proxy_pass" % e,
+                            "%.2f ×" % s["ratio"], s["ratio"] >= 0.90))
+            targets.append(("%s ahead of Lua" % e, "%.2f × Lua" % (
+                s["rps"] / lua["rps"]), s["rps"] > lua["rps"]))
+    if inf:
+        results, bound = inf
+        for e in ENDPOINTS:
+            r = results["smotp", e]
+            ok = r["rps"] >= 0.95 * bound and not (r["errors"] + r["non2xx"])
+            targets.append(("%s with a %g ms API: within 5%% of %.0f req/s, "
+                            "no errors" % (e, DELAY * 1000, bound),
+                            "%.1f%%, %d errors" % (
+                                100 * r["rps"] / bound,
+                                r["errors"] + r["non2xx"]), ok))
+    if mem:
+        growth = mem["last"][0] - mem["first"][0]
+        targets.append(("no worker memory growth over %s requests"
+                        % format(LONG_REQUESTS, ","),
+                        "%+d KiB RSS" % growth, growth <= 64))
+
+    body = report[header:]
+    del report[header:]
+    if targets:
+        out("## Targets (issue 4)")
+        out()
+        out("| target | measured | |")
+        out("|---|---|---|")
+        for name, got, ok in targets:
+            out("| %s | %s | %s |" % (name, got, "met" if ok else "MISSED"))
+        out()
+    report.extend(body)
+    out("Run time %.0f s. Machine busy after the run: %.0f%%. Raw wrk "
+        "output, configurations, callgrind dumps and perf data: "
+        "build/bench/." % (time.time() - t0, 100 * busy_after))
+
+    text = "\n".join(report) + "\n"
+    with open(os.path.join(DIR, "results.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, lambda *a: sys.exit(1))
+    try:
+        main()
+    finally:
+        stop_all()
