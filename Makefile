@@ -18,7 +18,7 @@ DESTDIR     ?=
 MODULES_DIR ?= /usr/lib/nginx/modules
 SHARE_DIR   ?= /usr/share/nginx/smotp
 
-.PHONY: all deps demo test install clean
+.PHONY: all deps demo test test-reload install clean
 
 all: $(MODULE)
 
@@ -37,6 +37,9 @@ demo: deps all
 
 test: deps all
 	scripts/test.sh
+
+test-reload: deps all
+	scripts/reload-check.py
 
 install: $(MODULE)
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(SHARE_DIR)
