@@ -205,6 +205,9 @@ ngx_int_t ngx_http_smotp_json_get_count(cJSON *obj, const char *name,
     ngx_int_t *value);
 ngx_int_t ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text,
     ngx_str_t *out);
+ngx_int_t ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data,
+    char *name, ngx_http_smotp_json_type_e type,
+    ngx_http_smotp_json_member_t *m);
 
 /* response: every answer the module writes */
 ngx_int_t ngx_http_smotp_send_json(ngx_http_request_t *r, ngx_uint_t status,

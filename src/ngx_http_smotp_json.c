@@ -227,3 +227,30 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
 
     return NGX_OK;
 }
+
+
+/*
+ * A member of the visitor's answer copied from the API's data: NGX_OK with
+ * "m" filled in, NGX_DECLINED when the API left it out, NGX_ABORT when it
+ * is not of the type expected, NGX_ERROR
+ */
+
+ngx_int_t
+ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data, char *name,
+    ngx_http_smotp_json_type_e type, ngx_http_smotp_json_member_t *m)
+{
+    ngx_int_t  rc;
+
+    m->name.data = (u_char *) name;
+    m->name.len = ngx_strlen(name);
+    m->type = type;
+
+    if (type == NGX_HTTP_SMOTP_JSON_STRING) {
+        rc = ngx_http_smotp_json_get_string(pool, data, name, &m->str);
+
+    } else {
+        rc = ngx_http_smotp_json_get_count(data, name, &m->num);
+    }
+
+    return rc;
+}

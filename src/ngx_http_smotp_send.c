@@ -80,8 +80,8 @@ static ngx_int_t
 ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
     cJSON *data, ngx_str_t *json)
 {
-    ngx_int_t                      rc, attempts;
-    ngx_str_t                      id, expires;
+    ngx_int_t                      rc;
+    ngx_str_t                      id;
     ngx_uint_t                     n;
     ngx_http_smotp_json_member_t   m[3];
     u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
@@ -107,24 +107,20 @@ ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
     m[0].str = id;
     n = 1;
 
-    rc = ngx_http_smotp_json_get_string(pool, data, "expiresAt", &expires);
+    /* expiresAt and attemptsLeft, when the API gives them */
 
+    rc = ngx_http_smotp_json_member(pool, data, "expiresAt",
+                                    NGX_HTTP_SMOTP_JSON_STRING, &m[n]);
     if (rc == NGX_OK) {
-        ngx_str_set(&m[n].name, "expiresAt");
-        m[n].type = NGX_HTTP_SMOTP_JSON_STRING;
-        m[n].str = expires;
         n++;
 
     } else if (rc != NGX_DECLINED) {
-        return rc == NGX_ERROR ? NGX_ERROR : NGX_HTTP_BAD_GATEWAY;
+        return (rc == NGX_ERROR) ? NGX_ERROR : NGX_HTTP_BAD_GATEWAY;
     }
 
-    rc = ngx_http_smotp_json_get_count(data, "attemptsLeft", &attempts);
-
+    rc = ngx_http_smotp_json_member(pool, data, "attemptsLeft",
+                                    NGX_HTTP_SMOTP_JSON_NUMBER, &m[n]);
     if (rc == NGX_OK) {
-        ngx_str_set(&m[n].name, "attemptsLeft");
-        m[n].type = NGX_HTTP_SMOTP_JSON_NUMBER;
-        m[n].num = attempts;
         n++;
 
     } else if (rc != NGX_DECLINED) {

@@ -85,7 +85,7 @@ ngx_http_smotp_verify_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
     cJSON *data, ngx_str_t *json)
 {
     cJSON                         *verified;
-    ngx_int_t                      rc, attempts;
+    ngx_int_t                      rc;
     ngx_uint_t                     n;
     ngx_http_smotp_json_member_t   m[2];
 
@@ -100,12 +100,9 @@ ngx_http_smotp_verify_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
     m[0].num = cJSON_IsTrue(verified);
     n = 1;
 
-    rc = ngx_http_smotp_json_get_count(data, "attemptsLeft", &attempts);
-
+    rc = ngx_http_smotp_json_member(pool, data, "attemptsLeft",
+                                    NGX_HTTP_SMOTP_JSON_NUMBER, &m[n]);
     if (rc == NGX_OK) {
-        ngx_str_set(&m[n].name, "attemptsLeft");
-        m[n].type = NGX_HTTP_SMOTP_JSON_NUMBER;
-        m[n].num = attempts;
         n++;
 
     } else if (rc != NGX_DECLINED) {
