@@ -117,6 +117,7 @@ struct ngx_http_smotp_ctx_s {
     /* the API call: attempts, retries, the deadline */
     ngx_http_smotp_api_state_e  api_state;
     ngx_str_t                   api_uri;
+    ngx_http_request_t         *api_sr;
     ngx_uint_t                  attempts;
     ngx_msec_t                  deadline;
     ngx_event_t                 retry_ev;

@@ -205,6 +205,8 @@ ngx_http_smotp_api_attempt(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    ctx->api_sr = sr;
+
     /* the answer is captured by ngx_http_smotp_api_capture(), in memory */
 
     sr->filter_need_in_memory = 1;
@@ -669,13 +671,17 @@ ngx_http_smotp_api_retry_handler(ngx_event_t *ev)
 }
 
 
-/* the visitor is answered now, whatever an attempt under way still does */
+/*
+ * The visitor is answered now.  An attempt under way is ended as nginx
+ * ends the upstream of a request whose client left: its connection to
+ * the API is closed, and it gives back its hold on the request.
+ */
 
 static void
 ngx_http_smotp_api_deadline_handler(ngx_event_t *ev)
 {
     ngx_connection_t           *c;
-    ngx_http_request_t         *r;
+    ngx_http_request_t         *r, *sr;
     ngx_http_smotp_ctx_t       *ctx;
     ngx_http_smotp_loc_conf_t  *slcf;
 
@@ -693,6 +699,16 @@ ngx_http_smotp_api_deadline_handler(ngx_event_t *ev)
                   slcf->deadline, ctx->attempts);
 
     ngx_str_set(&ctx->error, "OTP service timed out");
+
+    sr = ctx->api_sr;
+
+    if (ctx->api_state == NGX_HTTP_SMOTP_API_CALLING) {
+        ctx->api_state = NGX_HTTP_SMOTP_API_FINISHED;
+
+        if (sr->upstream && sr->upstream->cleanup) {
+            (*sr->upstream->cleanup)(sr);
+        }
+    }
 
     ngx_http_smotp_api_finish(r, ctx, NGX_HTTP_GATEWAY_TIME_OUT);
 
