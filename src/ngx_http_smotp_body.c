@@ -333,7 +333,8 @@ ngx_http_smotp_parse_form(ngx_pool_t *pool, ngx_str_t *body,
             value.len = amp - eq - 1;
 
         } else {
-            ngx_str_null(&value);
+            value.data = amp;
+            value.len = 0;
         }
 
         p = amp + 1;
@@ -400,7 +401,9 @@ ngx_http_smotp_set_field(ngx_pool_t *pool, ngx_http_smotp_field_t *fields,
 
     f = &fields[i];
 
-    if (ngx_strlchr(value->data, value->data + value->len, '\0')) {
+    if (value->len
+        && ngx_strlchr(value->data, value->data + value->len, '\0'))
+    {
         ngx_str_set(error, "request body must not contain NUL "
                                  "characters");
         return NGX_HTTP_BAD_REQUEST;

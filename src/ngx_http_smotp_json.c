@@ -10,6 +10,9 @@
 #include "ngx_http_smotp.h"
 
 
+static size_t ngx_http_smotp_utf8_char(u_char *p, u_char *last);
+
+
 /* a whole text, one JSON value, nothing but white space after it */
 
 cJSON *
@@ -188,9 +191,8 @@ ngx_http_smotp_json_get_count(cJSON *obj, const char *name, ngx_int_t *value)
 ngx_int_t
 ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
 {
-    u_char    *p, *q, *last, *dst;
-    size_t     len;
-    uint32_t   u;
+    u_char  *p, *last, *dst;
+    size_t   len, n;
 
     len = ngx_min(ngx_strlen(text), NGX_HTTP_SMOTP_MAX_MESSAGE_LEN);
 
@@ -210,22 +212,73 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
             continue;
         }
 
-        q = p;
-        u = ngx_utf8_decode(&q, last - p);
+        n = ngx_http_smotp_utf8_char(p, last);
 
-        if (u > 0x10ffff) {
+        if (n == 0) {
             *dst++ = '?';
             p++;
             continue;
         }
 
-        dst = ngx_cpymem(dst, p, q - p);
-        p = q;
+        dst = ngx_cpymem(dst, p, n);
+        p += n;
     }
 
     out->len = dst - out->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * The length of the UTF-8 character at p, or 0 when it is not one
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF);
+ * nginx's ngx_utf8_decode() lets surrogates through, and lead bytes
+ * F8-FF and continuation bytes C0-FF as well.
+ */
+
+static size_t
+ngx_http_smotp_utf8_char(u_char *p, u_char *last)
+{
+    size_t    n, i;
+    uint32_t  u, min;
+
+    if (*p >= 0xc2 && *p <= 0xdf) {
+        n = 2;
+        u = *p & 0x1f;
+        min = 0x80;
+
+    } else if (*p >= 0xe0 && *p <= 0xef) {
+        n = 3;
+        u = *p & 0x0f;
+        min = 0x800;
+
+    } else if (*p >= 0xf0 && *p <= 0xf4) {
+        n = 4;
+        u = *p & 0x07;
+        min = 0x10000;
+
+    } else {
+        return 0;
+    }
+
+    if ((size_t) (last - p) < n) {
+        return 0;
+    }
+
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+
+        u = (u << 6) | (p[i] & 0x3f);
+    }
+
+    if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) {
+        return 0;
+    }
+
+    return n;
 }
 
 
