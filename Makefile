@@ -18,7 +18,7 @@ DESTDIR     ?=
 MODULES_DIR ?= /usr/lib/nginx/modules
 SHARE_DIR   ?= /usr/share/nginx/smotp
 
-.PHONY: all deps demo test test-reload install clean
+.PHONY: all deps demo test test-reload install clean bench
 
 all: $(MODULE)
 
@@ -48,3 +48,25 @@ install: $(MODULE)
 
 clean:
 	rm -rf $(BUILD) t/servroot
+
+# the benchmark of issue 4 (BENCHMARKS.md): installs wrk, the Lua module,
+# valgrind and perf from Debian, takes about 8 minutes
+bench: deps all
+	bench/run.sh
+
+# the proof of issue 3: the suite under AddressSanitizer and UBSan, the
+# suite under valgrind, the fuzz target (fuzz/README.md); each builds nginx
+# from its own sources (scripts/nginx-source.sh) into build/
+.PHONY: test-asan test-valgrind fuzz fuzz-ci
+
+test-asan: deps
+	scripts/asan.sh
+
+test-valgrind: deps all
+	SMOTP_MODULE=$(abspath $(MODULE)) scripts/valgrind.sh
+
+fuzz: deps
+	fuzz/run.sh
+
+fuzz-ci: deps
+	fuzz/run.sh --ci

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make bench: installs the benchmark's Debian packages (bench/packages) as
+# root, or says what to install, then runs bench/bench.py, which prints
+# the report and writes it to build/bench/results.md.  Settings are
+# environment variables, listed at the top of bench/bench.py, e.g.
+#   BENCH_LONG_REQUESTS=1000000 make bench
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+missing=""
+while read -r p; do
+    [ -n "$p" ] || continue
+    dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
+done < bench/packages
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing Debian packages:$missing" >&2
+        echo "install them with: sudo apt-get install$missing" >&2
+        exit 1
+    fi
+
+    echo "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing > /dev/null
+fi
+
+if [ ! -f build/ngx_http_smotp_module.so ]; then
+    echo "bench: build/ngx_http_smotp_module.so is missing: run make" >&2
+    exit 1
+fi
+
+exec python3 bench/bench.py "$@"
