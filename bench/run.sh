@@ -9,25 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-missing=""
-while read -r p; do
-    [ -n "$p" ] || continue
-    dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
-done < bench/packages
-
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "missing Debian packages:$missing" >&2
-        echo "install them with: sudo apt-get install$missing" >&2
-        exit 1
-    fi
-
-    echo "installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing > /dev/null
-fi
+scripts/deps.sh bench/packages
 
 if [ ! -f build/ngx_http_smotp_module.so ]; then
     echo "bench: build/ngx_http_smotp_module.so is missing: run make" >&2

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages (scripts/packages) that the build, the demo
-# and the tests need.  As root it installs what is missing; otherwise it
-# says what to install.
+# Installs the Debian packages that the build, the demo and the tests need
+# (scripts/packages), or those of another list:  scripts/deps.sh [LIST]
+# As root it installs what is missing; otherwise it says what to install.
 set -euo pipefail
 
-list=$(dirname "$0")/packages
+list=${1:-$(dirname "$0")/packages}
 
 missing=""
 while read -r p; do
