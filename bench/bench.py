@@ -13,8 +13,8 @@ memory, instructions per request (callgrind) and a CPU profile (perf).
 Everything it starts it stops; it listens on BENCH_PORT .. BENCH_PORT+2
 on 127.0.0.1 only.  Settings, from the environment:
 
-  BENCH_DURATION=10        seconds of each measured wrk run
-  BENCH_REPEATS=3          runs of each variant, interleaved; medians quoted
+  BENCH_DURATION=6         seconds of each measured wrk run
+  BENCH_REPEATS=5          runs of each variant, interleaved; medians quoted
   BENCH_WARMUP=2           seconds of warm-up per variant, not measured
   BENCH_CONNECTIONS=50     wrk connections for the throughput runs
   BENCH_INFLIGHT=1000      connections for the in-flight runs
@@ -79,8 +79,8 @@ def env(name, default, kind=int):
     return kind(os.environ.get(name, default))
 
 
-DURATION = env("BENCH_DURATION", 10)
-REPEATS = env("BENCH_REPEATS", 3)
+DURATION = env("BENCH_DURATION", 6)
+REPEATS = env("BENCH_REPEATS", 5)
 WARMUP = env("BENCH_WARMUP", 2)
 CONNECTIONS = env("BENCH_CONNECTIONS", 50)
 INFLIGHT = env("BENCH_INFLIGHT", 1000)
@@ -473,6 +473,9 @@ def throughput(api):
     out()
     out("Fast API stand-in (nginx `return`, keepalive upstream), wrk -t1 "
         "-c%d, %d runs of %d s per variant, interleaved; medians. "
+        "\"× plain, by round\" is the median of each round's ratio to "
+        "plain's run of the same round, which the VM's drift from minute "
+        "to minute moves less; the targets are judged on it. "
         "\"worker CPU\" is the nginx worker's CPU time (user + kernel) per "
         "request, and \"× plain by CPU\" plain's worker CPU per request "
         "over the variant's: the throughput ratio where the nginx worker is "
@@ -480,10 +483,10 @@ def throughput(api):
         "other core (near 100%%, the client side limits too)."
         % (CONNECTIONS, REPEATS, DURATION))
     out()
-    out("| endpoint | variant | req/s | × plain | p50 | p99 | worker CPU "
-        "µs/req (user + kernel) | × plain by CPU | worker busy | client "
-        "CPU busy | errors |")
-    out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out("| endpoint | variant | req/s | × plain | × plain, by round | p50 "
+        "| p99 | worker CPU µs/req (user + kernel) | × plain by CPU | worker "
+        "busy | client CPU busy | errors |")
+    out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     summary = {}
     for e in ENDPOINTS:
@@ -498,11 +501,16 @@ def throughput(api):
                 "p99": med([r["p99"] for r in rs]),
                 "all": [r["rps"] for r in rs]}
             s = summary[v, e]
+            # each round's ratio to plain's run of the same round: the
+            # VM's speed drifts by more than the variants differ
+            s["paired"] = med([r["rps"] / p["rps"] for r, p in
+                               zip(rs, runs["plain", e]) if p["rps"]])
             share = med([r["worker_user_share"] for r in rs])
             s["cpu_ratio"] = summary["plain", e]["us"] / s["us"]
-            out("| %s | %s | %.0f | %.2f | %s | %s | %.1f (%.1f + %.1f) | "
-                "%.2f | %.0f%% | %.0f%% | %d |" % (
-                    e, NAMES[v], rps, s["ratio"], fmt_ms(s["p50"]),
+            out("| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f (%.1f + "
+                "%.1f) | %.2f | %.0f%% | %.0f%% | %d |" % (
+                    e, NAMES[v], rps, s["ratio"], s["paired"],
+                    fmt_ms(s["p50"]),
                     fmt_ms(s["p99"]), s["us"], s["us"] * share,
                     s["us"] * (1 - share), s["cpu_ratio"],
                     100 * med([r["worker_util"] for r in rs]),
@@ -1114,9 +1122,10 @@ def main():
         for e in ENDPOINTS:
             s, lua = tp["smotp", e], tp["lua", e]
             targets.append(("%s ≥ 0.90 × plain proxy_pass" % e,
-                            "%.2f × in req/s, %.2f × by worker CPU" % (
-                                s["ratio"], s["cpu_ratio"]),
-                            s["ratio"] >= 0.90))
+                            "%.2f × by round (%.2f × the medians' req/s, "
+                            "%.2f × by worker CPU)" % (
+                                s["paired"], s["ratio"], s["cpu_ratio"]),
+                            s["paired"] >= 0.90))
             targets.append(("%s ahead of Lua" % e, "%.2f × Lua" % (
                 s["rps"] / lua["rps"]), s["rps"] > lua["rps"]))
     if inf:

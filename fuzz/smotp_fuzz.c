@@ -17,11 +17,12 @@
  *        client's error
  *   '3'  an API answer to a verify, the same way
  *
- * Besides memory errors, undefined behaviour and leaks (cJSON's), it
- * aborts when the module breaks one of its promises: a parse that ends
- * neither NGX_OK nor 400, a field with a NUL, a JSON text the module
- * writes that does not parse back, holds other than valid UTF-8, or
- * differs from what went in.
+ * Besides memory errors, undefined behaviour and leaks, it aborts when
+ * the module breaks one of its promises: a parse that ends neither NGX_OK
+ * nor 400, a field with a NUL, a JSON text the module writes that does
+ * not parse back, holds other than valid UTF-8, or differs from what went
+ * in (any field's bytes written as a JSON string; the checked phone
+ * numbers, ids and codes written as they are, without escaping).
  */
 
 
@@ -42,8 +43,10 @@ static void ngx_fuzz_body(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_uint_t form);
 static void ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_http_smotp_endpoint_t *endpoint);
-static void ngx_fuzz_check_json(ngx_str_t *json, const char *name,
-    ngx_str_t *value);
+static void ngx_fuzz_check_json(ngx_pool_t *pool, ngx_str_t *json,
+    const char *name, ngx_str_t *value);
+static void ngx_fuzz_check_readback(ngx_pool_t *pool, ngx_str_t *json,
+    const char *name, ngx_str_t *value);
 static void ngx_fuzz_check_utf8(ngx_str_t *s, const char *what);
 static void ngx_fuzz_fail(const char *what);
 static void ngx_fuzz_log_writer(ngx_log_t *log, ngx_uint_t level,
@@ -183,6 +186,18 @@ ngx_fuzz_body(ngx_pool_t *pool, u_char *data, size_t len, ngx_uint_t form)
 
         (void) ngx_http_smotp_id_valid(&fields[i].value);
         (void) ngx_http_smotp_digits_valid(&fields[i].value, 4, 8);
+
+        /* any bytes written as a JSON string read back as they were */
+
+        ngx_str_set(&m[0].name, "value");
+        m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+        m[0].str = fields[i].value;
+
+        if (ngx_http_smotp_json_object(pool, m, 1, &json) != NGX_OK) {
+            ngx_fuzz_fail("json_object() failed");
+        }
+
+        ngx_fuzz_check_readback(pool, &json, "value", &m[0].str);
     }
 
     /* the API's request, as the endpoints' prepare() write it */
@@ -193,14 +208,14 @@ ngx_fuzz_body(ngx_pool_t *pool, u_char *data, size_t len, ngx_uint_t form)
            == NGX_OK)
     {
         ngx_str_set(&m[0].name, "phoneNumber");
-        m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+        m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
         m[0].str = fields[NGX_HTTP_SMOTP_PHONE_NUMBER].value;
 
         if (ngx_http_smotp_json_object(pool, m, 1, &json) != NGX_OK) {
             ngx_fuzz_fail("json_object() failed");
         }
 
-        ngx_fuzz_check_json(&json, "phoneNumber", &m[0].str);
+        ngx_fuzz_check_json(pool, &json, "phoneNumber", &m[0].str);
     }
 
     if (fields[NGX_HTTP_SMOTP_REQUEST_ID].type == NGX_HTTP_SMOTP_STRING
@@ -212,19 +227,19 @@ ngx_fuzz_body(ngx_pool_t *pool, u_char *data, size_t len, ngx_uint_t form)
            == NGX_OK)
     {
         ngx_str_set(&m[0].name, "requestId");
-        m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+        m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
         m[0].str = fields[NGX_HTTP_SMOTP_REQUEST_ID].value;
 
         ngx_str_set(&m[1].name, "otpCode");
-        m[1].type = NGX_HTTP_SMOTP_JSON_STRING;
+        m[1].type = NGX_HTTP_SMOTP_JSON_PLAIN;
         m[1].str = fields[NGX_HTTP_SMOTP_OTP_CODE].value;
 
         if (ngx_http_smotp_json_object(pool, m, 2, &json) != NGX_OK) {
             ngx_fuzz_fail("json_object() failed");
         }
 
-        ngx_fuzz_check_json(&json, "requestId", &m[0].str);
-        ngx_fuzz_check_json(&json, "otpCode", &m[1].str);
+        ngx_fuzz_check_json(pool, &json, "requestId", &m[0].str);
+        ngx_fuzz_check_json(pool, &json, "otpCode", &m[1].str);
     }
 }
 
@@ -244,13 +259,12 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
     text.data = data;
     text.len = len;
 
-    json = ngx_http_smotp_json_parse(&text);
+    json = ngx_http_smotp_json_parse(pool, &text);
     if (json == NULL) {
         return;
     }
 
     if (!cJSON_IsObject(json)) {
-        cJSON_Delete(json);
         return;
     }
 
@@ -282,7 +296,7 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
             ngx_fuzz_fail("json_object() failed");
         }
 
-        ngx_fuzz_check_json(&answer, "error", &message);
+        ngx_fuzz_check_json(pool, &answer, "error", &message);
     }
 
     data_obj = cJSON_GetObjectItemCaseSensitive(json, "data");
@@ -299,7 +313,7 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
         rc = endpoint->answer(pool, ctx, data_obj, &answer);
 
         if (rc == NGX_OK) {
-            ngx_fuzz_check_json(&answer, NULL, NULL);
+            ngx_fuzz_check_json(pool, &answer, NULL, NULL);
 
             if (endpoint == &ngx_http_smotp_send_endpoint
                 && ngx_http_smotp_id_valid(&ctx->request_id) != NGX_OK)
@@ -311,8 +325,6 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
             ngx_fuzz_fail("answer() neither NGX_OK nor 502");
         }
     }
-
-    cJSON_Delete(json);
 }
 
 
@@ -322,13 +334,22 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
  */
 
 static void
-ngx_fuzz_check_json(ngx_str_t *json, const char *name, ngx_str_t *value)
+ngx_fuzz_check_json(ngx_pool_t *pool, ngx_str_t *json, const char *name,
+    ngx_str_t *value)
+{
+    ngx_fuzz_check_utf8(json, "a JSON text the module wrote");
+
+    ngx_fuzz_check_readback(pool, json, name, value);
+}
+
+
+static void
+ngx_fuzz_check_readback(ngx_pool_t *pool, ngx_str_t *json, const char *name,
+    ngx_str_t *value)
 {
     cJSON  *parsed, *item;
 
-    ngx_fuzz_check_utf8(json, "a JSON text the module wrote");
-
-    parsed = ngx_http_smotp_json_parse(json);
+    parsed = ngx_http_smotp_json_parse(pool, json);
 
     if (!cJSON_IsObject(parsed)) {
         ngx_fuzz_fail("a JSON text the module wrote does not parse back");
@@ -345,8 +366,6 @@ ngx_fuzz_check_json(ngx_str_t *json, const char *name, ngx_str_t *value)
                           "otherwise");
         }
     }
-
-    cJSON_Delete(parsed);
 }
 
 

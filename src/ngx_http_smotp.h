@@ -184,6 +184,8 @@ ngx_int_t ngx_http_smotp_api_capture(ngx_http_request_t *sr,
 
 typedef enum {
     NGX_HTTP_SMOTP_JSON_STRING = 0,
+    /* a string checked to be ASCII with nothing to escape */
+    NGX_HTTP_SMOTP_JSON_PLAIN,
     NGX_HTTP_SMOTP_JSON_NUMBER,
     NGX_HTTP_SMOTP_JSON_BOOL
 } ngx_http_smotp_json_type_e;
@@ -197,7 +199,7 @@ typedef struct {
 } ngx_http_smotp_json_member_t;
 
 
-cJSON *ngx_http_smotp_json_parse(ngx_str_t *text);
+cJSON *ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text);
 ngx_int_t ngx_http_smotp_json_object(ngx_pool_t *pool,
     ngx_http_smotp_json_member_t *members, ngx_uint_t n, ngx_str_t *out);
 ngx_int_t ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj,

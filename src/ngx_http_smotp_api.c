@@ -17,6 +17,9 @@
 #define NGX_HTTP_SMOTP_GONE                  410
 #define NGX_HTTP_SMOTP_UNPROCESSABLE         422
 
+/* the first buffer for an answer of unknown length */
+#define NGX_HTTP_SMOTP_ANSWER_SIZE           512
+
 
 static ngx_int_t ngx_http_smotp_api_attempt(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
@@ -26,6 +29,8 @@ static ngx_int_t ngx_http_smotp_api_header(ngx_list_t *headers, char *name,
     ngx_str_t *value, ngx_table_elt_t **elt);
 static ngx_int_t ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
+static ngx_int_t ngx_http_smotp_api_room(ngx_http_request_t *sr,
+    ngx_http_smotp_ctx_t *ctx, off_t size);
 static void ngx_http_smotp_api_retry_after(ngx_http_request_t *sr,
     ngx_http_smotp_ctx_t *ctx);
 static void ngx_http_smotp_api_resume(ngx_http_request_t *r);
@@ -80,6 +85,12 @@ ngx_http_smotp_api_key_get(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->api_key->lengths == NULL) {
+        /* a key without variables was checked when nginx read it */
+        ctx->api_key = slcf->api_key->value;
+        return NGX_OK;
+    }
 
     if (ngx_http_complex_value(r, slcf->api_key, &ctx->api_key) != NGX_OK) {
         return NGX_ERROR;
@@ -394,11 +405,11 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 ngx_int_t
 ngx_http_smotp_api_capture(ngx_http_request_t *sr, ngx_chain_t *in)
 {
-    off_t                      size;
-    ngx_buf_t                 *b;
-    ngx_chain_t               *cl;
-    ngx_http_smotp_ctx_t      *ctx;
-    ngx_http_core_loc_conf_t  *clcf;
+    off_t                  size;
+    ngx_int_t              rc;
+    ngx_buf_t             *b;
+    ngx_chain_t           *cl;
+    ngx_http_smotp_ctx_t  *ctx;
 
     if (sr->post_subrequest == NULL
         || sr->post_subrequest->handler != ngx_http_smotp_api_done)
@@ -414,28 +425,23 @@ ngx_http_smotp_api_capture(ngx_http_request_t *sr, ngx_chain_t *in)
 
         if (size && !ctx->api_too_big) {
 
-            if (ctx->api_buf == NULL) {
-                clcf = ngx_http_get_module_loc_conf(sr, ngx_http_core_module);
+            rc = ngx_buf_in_memory(b) ? ngx_http_smotp_api_room(sr, ctx, size)
+                                      : NGX_DECLINED;
 
-                ctx->api_buf = ngx_create_temp_buf(sr->pool,
-                                        clcf->subrequest_output_buffer_size);
-                if (ctx->api_buf == NULL) {
-                    return NGX_ERROR;
-                }
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
             }
 
-            if (!ngx_buf_in_memory(b)
-                || size > ctx->api_buf->end - ctx->api_buf->last)
-            {
+            if (rc == NGX_OK) {
+                ctx->api_buf->last = ngx_cpymem(ctx->api_buf->last, b->pos,
+                                                (size_t) size);
+
+            } else {
                 ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
                               "smotp %V: the API's answer is larger than "
                               "subrequest_output_buffer_size",
                               &ctx->endpoint->name);
                 ctx->api_too_big = 1;
-
-            } else {
-                ctx->api_buf->last = ngx_cpymem(ctx->api_buf->last, b->pos,
-                                                (size_t) size);
             }
         }
 
@@ -448,6 +454,62 @@ ngx_http_smotp_api_capture(ngx_http_request_t *sr, ngx_chain_t *in)
         if (b->in_file) {
             b->file_pos = b->file_last;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Room in ctx->api_buf for "size" more bytes of the answer: NGX_OK,
+ * NGX_DECLINED when the answer would be larger than the API location's
+ * subrequest_output_buffer_size, or NGX_ERROR.  The buffer is made as
+ * large as the answer's Content-Length, which for any usual answer is
+ * small enough to come from the pool's own memory rather than malloc();
+ * without a length it starts small and doubles.
+ */
+
+static ngx_int_t
+ngx_http_smotp_api_room(ngx_http_request_t *sr, ngx_http_smotp_ctx_t *ctx,
+    off_t size)
+{
+    off_t                      have, need, len;
+    ngx_buf_t                 *b;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    b = ctx->api_buf;
+
+    if (b && size <= b->end - b->last) {
+        return NGX_OK;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(sr, ngx_http_core_module);
+
+    have = b ? b->last - b->pos : 0;
+    need = have + size;
+
+    if (need > (off_t) clcf->subrequest_output_buffer_size) {
+        return NGX_DECLINED;
+    }
+
+    if (sr->headers_out.content_length_n >= need) {
+        len = sr->headers_out.content_length_n;
+
+    } else {
+        len = ngx_max(need, 2 * have);
+        len = ngx_max(len, NGX_HTTP_SMOTP_ANSWER_SIZE);
+    }
+
+    len = ngx_min(len, (off_t) clcf->subrequest_output_buffer_size);
+
+    ctx->api_buf = ngx_create_temp_buf(sr->pool, (size_t) len);
+    if (ctx->api_buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (b) {
+        ctx->api_buf->last = ngx_cpymem(ctx->api_buf->last, b->pos,
+                                        (size_t) have);
     }
 
     return NGX_OK;
@@ -787,13 +849,12 @@ ngx_http_smotp_api_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
-    json = ngx_http_smotp_json_parse(&ctx->api_answer);
+    json = ngx_http_smotp_json_parse(r->pool, &ctx->api_answer);
 
     if (ctx->api_status < NGX_HTTP_OK
         || ctx->api_status >= NGX_HTTP_SPECIAL_RESPONSE)
     {
-        rc = ngx_http_smotp_api_error(r, ctx, json);
-        goto done;
+        return ngx_http_smotp_api_error(r, ctx, json);
     }
 
     data = cJSON_IsObject(json)
@@ -807,12 +868,11 @@ ngx_http_smotp_api_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     rc = ctx->endpoint->answer(r->pool, ctx, data, &answer);
 
     if (rc == NGX_OK) {
-        rc = ngx_http_smotp_send_json(r, NGX_HTTP_OK, &answer);
-        goto done;
+        return ngx_http_smotp_send_json(r, NGX_HTTP_OK, &answer);
     }
 
     if (rc != NGX_HTTP_BAD_GATEWAY) {
-        goto done;
+        return rc;
     }
 
 unexpected:
@@ -823,12 +883,6 @@ unexpected:
                   &ctx->endpoint->name, ctx->api_status, ctx->api_answer.len);
 
     ngx_str_set(&ctx->error, "unexpected answer from OTP service");
-
-done:
-
-    if (json) {
-        cJSON_Delete(json);
-    }
 
     return rc;
 }

@@ -21,8 +21,14 @@ static ngx_int_t ngx_http_smotp_parse_form(ngx_pool_t *pool,
 static ngx_int_t ngx_http_smotp_set_field(ngx_pool_t *pool,
     ngx_http_smotp_field_t *fields, ngx_str_t *error, ngx_str_t *name,
     ngx_str_t *value, ngx_http_smotp_field_type_e type);
-static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value, char *type);
+static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value,
+    ngx_str_t *type);
 static ngx_int_t ngx_http_smotp_has_nul(ngx_str_t *body);
+
+
+static ngx_str_t  ngx_http_smotp_json_type = ngx_string("application/json");
+static ngx_str_t  ngx_http_smotp_form_type =
+    ngx_string("application/x-www-form-urlencoded");
 
 
 static ngx_str_t  ngx_http_smotp_field_names[] = {
@@ -64,13 +70,11 @@ ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
     type = &r->headers_in.content_type->value;
 
-    if (ngx_http_smotp_media_type(type, "application/json") == NGX_OK) {
+    if (ngx_http_smotp_media_type(type, &ngx_http_smotp_json_type) == NGX_OK) {
         return NGX_OK;
     }
 
-    if (ngx_http_smotp_media_type(type, "application/x-www-form-urlencoded")
-        == NGX_OK)
-    {
+    if (ngx_http_smotp_media_type(type, &ngx_http_smotp_form_type) == NGX_OK) {
         ctx->form = 1;
         return NGX_OK;
     }
@@ -87,12 +91,9 @@ unsupported:
 /* "type" matches the media type, case-insensitively, parameters ignored */
 
 static ngx_int_t
-ngx_http_smotp_media_type(ngx_str_t *value, char *type)
+ngx_http_smotp_media_type(ngx_str_t *value, ngx_str_t *type)
 {
-    size_t   len;
     u_char  *p, *last;
-
-    len = ngx_strlen(type);
 
     p = value->data;
     last = p + value->len;
@@ -101,13 +102,13 @@ ngx_http_smotp_media_type(ngx_str_t *value, char *type)
         p++;
     }
 
-    if ((size_t) (last - p) < len
-        || ngx_strncasecmp(p, (u_char *) type, len) != 0)
+    if ((size_t) (last - p) < type->len
+        || ngx_strncasecmp(p, type->data, type->len) != 0)
     {
         return NGX_DECLINED;
     }
 
-    for (p += len; p < last; p++) {
+    for (p += type->len; p < last; p++) {
         if (*p == ';') {
             return NGX_OK;
         }
@@ -140,7 +141,8 @@ ngx_http_smotp_parse_body(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
 /*
  * The fields of a body, JSON or a form; the body is the caller's own copy
- * (a form is decoded in place).  NGX_OK, NGX_HTTP_BAD_REQUEST with the
+ * (a form is decoded in place), and the fields' values point into it or
+ * into the JSON tree in the pool.  NGX_OK, NGX_HTTP_BAD_REQUEST with the
  * reason in "error", or NGX_ERROR.
  */
 
@@ -256,7 +258,7 @@ ngx_http_smotp_parse_json(ngx_pool_t *pool, ngx_str_t *body,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    json = ngx_http_smotp_json_parse(body);
+    json = ngx_http_smotp_json_parse(pool, body);
 
     if (json == NULL) {
         ngx_str_set(error, "request body is not valid JSON");
@@ -264,7 +266,6 @@ ngx_http_smotp_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     }
 
     if (!cJSON_IsObject(json)) {
-        cJSON_Delete(json);
         ngx_str_set(error, "request body must be a JSON object");
         return NGX_HTTP_BAD_REQUEST;
     }
@@ -296,8 +297,6 @@ ngx_http_smotp_parse_json(ngx_pool_t *pool, ngx_str_t *body,
             break;
         }
     }
-
-    cJSON_Delete(json);
 
     return rc;
 }
@@ -422,17 +421,10 @@ ngx_http_smotp_set_field(ngx_pool_t *pool, ngx_http_smotp_field_t *fields,
         return NGX_HTTP_BAD_REQUEST;
     }
 
+    /* the value stays where it is: in the body's copy or cJSON's tree */
+
     f->type = type;
-
-    if (type != NGX_HTTP_SMOTP_STRING) {
-        return NGX_OK;
-    }
-
-    f->value.len = value->len;
-    f->value.data = ngx_pstrdup(pool, value);
-    if (f->value.data == NULL && value->len) {
-        return NGX_ERROR;
-    }
+    f->value = *value;
 
     return NGX_OK;
 }

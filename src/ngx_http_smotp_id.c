@@ -13,12 +13,30 @@
 #include <openssl/rand.h>
 
 
+static ngx_int_t ngx_http_smotp_random(ngx_log_t *log, u_char *buf,
+    size_t n);
 static ngx_int_t ngx_http_smotp_uuid_valid(ngx_str_t *s);
 static void ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes);
 
 
 static ngx_str_t  ngx_http_smotp_idempotency_header =
     ngx_string("Idempotency-Key");
+
+
+/*
+ * Random bytes are taken from OpenSSL 64 keys at a time: one RAND_bytes()
+ * call (and its fork check, a getpid() system call) is most of the cost
+ * of a key.  The store belongs to one process: it is filled on first use
+ * in a worker, never in the master, and filled anew when ngx_pid says that
+ * this is another process than the one that filled it, so that no two
+ * workers ever hand out the same bytes.  Bytes taken are wiped.
+ */
+
+#define NGX_HTTP_SMOTP_RANDOM_SIZE  (64 * 16)
+
+static u_char     ngx_http_smotp_random_store[NGX_HTTP_SMOTP_RANDOM_SIZE];
+static size_t     ngx_http_smotp_random_left;
+static ngx_pid_t  ngx_http_smotp_random_pid;
 
 
 /*
@@ -40,8 +58,9 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
     u_char             bytes[EVP_MAX_MD_SIZE];
-    u_char             msg[sizeof("smotp-idempotency") + NGX_HTTP_SMOTP_PHONE_MAX_LEN
-                           + 1 + NGX_HTTP_SMOTP_UUID_LEN];
+    u_char             msg[sizeof("smotp-idempotency")
+                           + NGX_HTTP_SMOTP_PHONE_MAX_LEN + 1
+                           + NGX_HTTP_SMOTP_UUID_LEN];
 
     client = NULL;
 
@@ -86,9 +105,7 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     }
 
     if (client == NULL) {
-        if (RAND_bytes(bytes, 16) != 1) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "smotp: RAND_bytes() failed");
+        if (ngx_http_smotp_random(r->connection->log, bytes, 16) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -121,6 +138,39 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     }
 
     ngx_http_smotp_uuid_format(key->data, bytes);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_random(ngx_log_t *log, u_char *buf, size_t n)
+{
+    u_char  *p;
+
+    if (ngx_http_smotp_random_left < n
+        || ngx_http_smotp_random_pid != ngx_pid)
+    {
+        if (RAND_bytes(ngx_http_smotp_random_store,
+                       NGX_HTTP_SMOTP_RANDOM_SIZE)
+            != 1)
+        {
+            ngx_http_smotp_random_left = 0;
+            ngx_log_error(NGX_LOG_ERR, log, 0, "smotp: RAND_bytes() failed");
+            return NGX_ERROR;
+        }
+
+        ngx_http_smotp_random_left = NGX_HTTP_SMOTP_RANDOM_SIZE;
+        ngx_http_smotp_random_pid = ngx_pid;
+    }
+
+    p = ngx_http_smotp_random_store + NGX_HTTP_SMOTP_RANDOM_SIZE
+        - ngx_http_smotp_random_left;
+
+    ngx_memcpy(buf, p, n);
+    ngx_memzero(p, n);
+
+    ngx_http_smotp_random_left -= n;
 
     return NGX_OK;
 }
@@ -182,7 +232,24 @@ ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes)
 ngx_int_t
 ngx_http_smotp_id_valid(ngx_str_t *id)
 {
-    u_char  *p, *last, ch;
+    u_char  *p, *last;
+
+    /* a bit for each character allowed, as ngx_escape_uri()'s tables */
+
+    static uint32_t  allowed[] = {
+        0x00000000, /* 0000 0000 0000 0000  0000 0000 0000 0000 */
+
+                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
+        0x07ff6000, /* 0000 0111 1111 1111  0110 0000 0000 0000 */
+
+                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
+        0x87fffffe, /* 1000 0111 1111 1111  1111 1111 1111 1110 */
+
+                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
+        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
+
+        0x00000000, 0x00000000, 0x00000000, 0x00000000
+    };
 
     if (id->len == 0 || id->len > NGX_HTTP_SMOTP_MAX_ID_LEN) {
         return NGX_DECLINED;
@@ -191,15 +258,9 @@ ngx_http_smotp_id_valid(ngx_str_t *id)
     last = id->data + id->len;
 
     for (p = id->data; p < last; p++) {
-        ch = *p | 0x20;
-
-        if ((ch >= 'a' && ch <= 'z') || (*p >= '0' && *p <= '9')
-            || *p == '-' || *p == '_' || *p == '.' || *p == ':')
-        {
-            continue;
+        if ((allowed[*p >> 5] & (1U << (*p & 0x1f))) == 0) {
+            return NGX_DECLINED;
         }
-
-        return NGX_DECLINED;
     }
 
     return NGX_OK;

@@ -13,22 +13,99 @@
 static size_t ngx_http_smotp_utf8_char(u_char *p, u_char *last);
 
 
+/*
+ * cJSON's trees live in the request's pool: no malloc() or free() per
+ * node on the hot path, nothing to delete, and nothing lost when a request
+ * ends early.  cJSON's allocation hooks are process-wide, so they point at
+ * the pool only for the length of one parse (a worker runs one request's
+ * code at a time) and are put back to malloc() and free() after it.  A
+ * tree made here is never given to cJSON_Delete(), and no other cJSON call
+ * that allocates is made while the hooks point here.
+ *
+ * A parse takes one piece of the pool, sized for the tree of a usual text
+ * of that length, and hands it out to cJSON's nodes and strings in turn;
+ * when it runs out, the rest comes from the pool one by one.
+ */
+
+#define NGX_HTTP_SMOTP_JSON_ARENA(len)  (128 + 4 * ngx_min(len, 1024))
+
+typedef struct {
+    ngx_pool_t                 *pool;
+    u_char                     *pos;
+    u_char                     *last;
+} ngx_http_smotp_json_arena_t;
+
+
+static ngx_http_smotp_json_arena_t  ngx_http_smotp_json_arena;
+
+
+static void *
+ngx_http_smotp_json_alloc(size_t size)
+{
+    u_char                       *p;
+    ngx_http_smotp_json_arena_t  *a;
+
+    a = &ngx_http_smotp_json_arena;
+
+    size = ngx_align(size, NGX_ALIGNMENT);
+
+    if (size <= (size_t) (a->last - a->pos)) {
+        p = a->pos;
+        a->pos += size;
+        return p;
+    }
+
+    return ngx_palloc(a->pool, size);
+}
+
+
+static void
+ngx_http_smotp_json_free(void *p)
+{
+    /* the pool frees it with the request */
+}
+
+
 /* a whole text, one JSON value, nothing but white space after it */
 
 cJSON *
-ngx_http_smotp_json_parse(ngx_str_t *text)
+ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
 {
-    cJSON       *json;
-    const char  *end, *last;
+    u_char       *arena;
+    size_t        size;
+    cJSON        *json;
+    const char   *end, *last;
+    cJSON_Hooks   hooks;
 
     if (text->len == 0) {
         return NULL;
     }
 
+    size = NGX_HTTP_SMOTP_JSON_ARENA(text->len);
+
+    arena = ngx_palloc(pool, size);
+    if (arena == NULL) {
+        return NULL;
+    }
+
+    ngx_http_smotp_json_arena.pool = pool;
+    ngx_http_smotp_json_arena.pos = arena;
+    ngx_http_smotp_json_arena.last = arena + size;
+
+    hooks.malloc_fn = ngx_http_smotp_json_alloc;
+    hooks.free_fn = ngx_http_smotp_json_free;
+
+    cJSON_InitHooks(&hooks);
+
     end = NULL;
 
     json = cJSON_ParseWithLengthOpts((const char *) text->data, text->len,
                                      &end, 0);
+
+    cJSON_InitHooks(NULL);
+    ngx_memzero(&ngx_http_smotp_json_arena,
+                sizeof(ngx_http_smotp_json_arena_t));
+
     if (json == NULL) {
         return NULL;
     }
@@ -42,7 +119,6 @@ ngx_http_smotp_json_parse(ngx_str_t *text)
     }
 
     if (end != last) {
-        cJSON_Delete(json);
         return NULL;
     }
 
@@ -50,25 +126,44 @@ ngx_http_smotp_json_parse(ngx_str_t *text)
 }
 
 
+/*
+ * The module's answers and API requests are a few members each, so they
+ * are written straight into the pool: no JSON tree.  A string member is
+ * escaped in one pass into room for the worst case (every byte a \u00XX)
+ * when it is short, as every string the module writes is; a plain member
+ * (a checked phone number, id, code or UUID: ASCII with nothing to escape)
+ * is copied as it is.
+ */
+
+#define NGX_HTTP_SMOTP_JSON_SHORT  256
+
 ngx_int_t
 ngx_http_smotp_json_object(ngx_pool_t *pool,
     ngx_http_smotp_json_member_t *members, ngx_uint_t n, ngx_str_t *out)
 {
-    u_char      *p;
-    size_t       len;
-    ngx_uint_t   i;
+    u_char                        *p;
+    size_t                         len;
+    ngx_uint_t                     i;
+    ngx_http_smotp_json_member_t  *m;
 
     len = sizeof("{}") - 1;
 
     for (i = 0; i < n; i++) {
-        len += sizeof("\"\":,") - 1 + members[i].name.len;
+        m = &members[i];
 
-        switch (members[i].type) {
+        len += sizeof("\"\":,") - 1 + m->name.len;
+
+        switch (m->type) {
 
         case NGX_HTTP_SMOTP_JSON_STRING:
-            len += sizeof("\"\"") - 1 + members[i].str.len
-                   + ngx_escape_json(NULL, members[i].str.data,
-                                     members[i].str.len);
+            len += sizeof("\"\"") - 1 + m->str.len
+                   + ((m->str.len <= NGX_HTTP_SMOTP_JSON_SHORT)
+                      ? 5 * m->str.len
+                      : ngx_escape_json(NULL, m->str.data, m->str.len));
+            break;
+
+        case NGX_HTTP_SMOTP_JSON_PLAIN:
+            len += sizeof("\"\"") - 1 + m->str.len;
             break;
 
         case NGX_HTTP_SMOTP_JSON_NUMBER:
@@ -89,32 +184,37 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
     *p++ = '{';
 
     for (i = 0; i < n; i++) {
+        m = &members[i];
 
         if (i) {
             *p++ = ',';
         }
 
         *p++ = '"';
-        p = ngx_cpymem(p, members[i].name.data, members[i].name.len);
+        p = ngx_cpymem(p, m->name.data, m->name.len);
         *p++ = '"';
         *p++ = ':';
 
-        switch (members[i].type) {
+        switch (m->type) {
 
         case NGX_HTTP_SMOTP_JSON_STRING:
             *p++ = '"';
-            p = (u_char *) ngx_escape_json(p, members[i].str.data,
-                                           members[i].str.len);
+            p = (u_char *) ngx_escape_json(p, m->str.data, m->str.len);
+            *p++ = '"';
+            break;
+
+        case NGX_HTTP_SMOTP_JSON_PLAIN:
+            *p++ = '"';
+            p = ngx_cpymem(p, m->str.data, m->str.len);
             *p++ = '"';
             break;
 
         case NGX_HTTP_SMOTP_JSON_NUMBER:
-            p = ngx_sprintf(p, "%i", members[i].num);
+            p = ngx_sprintf(p, "%i", m->num);
             break;
 
         default: /* NGX_HTTP_SMOTP_JSON_BOOL */
-            p = members[i].num ? ngx_cpymem(p, "true", 4)
-                               : ngx_cpymem(p, "false", 5);
+            p = m->num ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5);
         }
     }
 
@@ -127,8 +227,9 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
 
 
 /*
- * NGX_OK with a copy of a string member, NGX_DECLINED when there is no
- * such member, NGX_ABORT when it is not a string
+ * NGX_OK with a string member made safe by ngx_http_smotp_json_text(),
+ * NGX_DECLINED when there is no such member, NGX_ABORT when it is not a
+ * string
  */
 
 ngx_int_t
@@ -183,9 +284,11 @@ ngx_http_smotp_json_get_count(cJSON *obj, const char *name, ngx_int_t *value)
 
 
 /*
- * A copy of text from outside (the API's messages and ids) that is safe to
- * write in a JSON answer: valid UTF-8, anything else becomes "?", and at
- * most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN bytes.
+ * Text from outside (the API's messages and ids, in the pool with the
+ * tree) made safe to write in a JSON answer: valid UTF-8, anything else
+ * becomes "?", and at most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN bytes.  Text
+ * that is fine as it is, as the API's text nearly always is, is used in
+ * place; only text to mend is copied.
  */
 
 ngx_int_t
@@ -194,16 +297,42 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
     u_char  *p, *last, *dst;
     size_t   len, n;
 
-    len = ngx_min(ngx_strlen(text), NGX_HTTP_SMOTP_MAX_MESSAGE_LEN);
+    p = text;
+    last = text + NGX_HTTP_SMOTP_MAX_MESSAGE_LEN;
+
+    /* the text is NUL-terminated: a NUL is never part of a character */
+
+    while (p < last && *p) {
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+
+        n = ngx_http_smotp_utf8_char(p, last);
+
+        if (n == 0) {
+            break;
+        }
+
+        p += n;
+    }
+
+    if (p == last || *p == '\0') {
+        out->data = text;
+        out->len = p - text;
+        return NGX_OK;
+    }
+
+    len = (p - text) + ngx_strnlen(p, last - p);
+    last = text + len;
 
     out->data = ngx_pnalloc(pool, len);
     if (out->data == NULL) {
         return NGX_ERROR;
     }
 
-    dst = out->data;
-    p = text;
-    last = text + len;
+    dst = ngx_cpymem(out->data, text, p - text);
 
     while (p < last) {
 

@@ -65,11 +65,11 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
                    ngx_http_smotp_phone_mask(masked, &ctx->phone), masked);
 
     ngx_str_set(&m[0].name, "phoneNumber");
-    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
     m[0].str = ctx->phone;
 
     ngx_str_set(&m[1].name, "idempotencyKey");
-    m[1].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[1].type = NGX_HTTP_SMOTP_JSON_PLAIN;
     m[1].str = key;
 
     return ngx_http_smotp_json_object(r->pool, m, 2, &ctx->api_body);
@@ -103,7 +103,7 @@ ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
     }
 
     ngx_str_set(&m[0].name, "requestId");
-    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
     m[0].str = id;
     n = 1;
 

@@ -69,11 +69,11 @@ ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
     ctx->request_id = id->value;
 
     ngx_str_set(&m[0].name, "requestId");
-    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
     m[0].str = id->value;
 
     ngx_str_set(&m[1].name, "otpCode");
-    m[1].type = NGX_HTTP_SMOTP_JSON_STRING;
+    m[1].type = NGX_HTTP_SMOTP_JSON_PLAIN;
     m[1].str = code->value;
 
     return ngx_http_smotp_json_object(r->pool, m, 2, &ctx->api_body);

@@ -152,3 +152,24 @@ Content-Type: application/json
 --- error_code: 200
 --- response_body_like chomp
 ^\{"requestId":"[0-9a-f-]{36}",
+
+
+
+=== TEST 9: 150 sends without a client key are 150 SMS: every key is new
+The worker takes its random bytes 64 keys at a time; 150 sends use its
+store up twice over, and no key may come back.
+--- config
+    location = /auth/send-otp { smotp_send; }
+    location = /stats {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/stats?phone=%2B919800000107;
+    }
+--- request eval
+[(map { "POST /auth/send-otp\n{\"phoneNumber\":\"+919800000107\"}" } 1 .. 150),
+ "GET /stats"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[(200) x 150, 200]
+--- response_body_like eval
+[(qr/^\{"requestId":"[0-9a-f-]{36}",/) x 150,
+ qr/^\Q{"requests":150,"sms":150}\E$/]

@@ -843,3 +843,154 @@ Content-Type: application/json
 Content-Type: application/json
 --- response_body chomp
 {"error":"OTP service unreachable"}
+
+
+
+=== TEST 34: a chunked answer larger than the first buffer is read whole
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "chunked=1; pad=3000";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000450"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"[0-9a-f-]{36}","expiresAt":"[^"]+","attemptsLeft":3\}$
+--- no_error_log
+[error]
+[alert]
+[crit]
+
+
+=== TEST 35: an answer without a length larger than the first buffer is read whole
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "close=1; pad=3000";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000451"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"[0-9a-f-]{36}","expiresAt":"[^"]+","attemptsLeft":3\}$
+--- no_error_log
+[error]
+[alert]
+[crit]
+
+
+=== TEST 36: an answer of exactly subrequest_output_buffer_size is read
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        subrequest_output_buffer_size 4k;
+        proxy_set_header X-Standin-Fault "pad=4096";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000452"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"[0-9a-f-]{36}","expiresAt":"[^"]+","attemptsLeft":3\}$
+--- no_error_log
+[error]
+[alert]
+[crit]
+
+
+=== TEST 37: one byte more than subrequest_output_buffer_size: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        subrequest_output_buffer_size 4k;
+        proxy_set_header X-Standin-Fault "pad=4097";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000453"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+the API's answer is larger than subrequest_output_buffer_size
+--- no_error_log
+[alert]
+[crit]
+
+
+=== TEST 38: a chunked answer of exactly subrequest_output_buffer_size is read
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        subrequest_output_buffer_size 4k;
+        proxy_set_header X-Standin-Fault "chunked=1; pad=4096";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000454"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"[0-9a-f-]{36}","expiresAt":"[^"]+","attemptsLeft":3\}$
+--- no_error_log
+[error]
+[alert]
+[crit]
+
+
+=== TEST 39: a chunked answer one byte over subrequest_output_buffer_size: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        subrequest_output_buffer_size 4k;
+        proxy_set_header X-Standin-Fault "chunked=1; pad=4097";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000455"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+the API's answer is larger than subrequest_output_buffer_size
+--- no_error_log
+[alert]
+[crit]

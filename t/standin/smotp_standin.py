@@ -335,6 +335,7 @@ FAULT_PARAMS: dict[str, Callable[[str], Any]] = {
     "close": _one_of("0", "1"),
     "id_name": _one_of("requestId", "otpRequestId"),
     "fail_first": _number(int, 0, 1_000_000),
+    "pad": _number(int, 0, 1_000_000),
 }
 
 
@@ -577,9 +578,10 @@ class App:
         env = self.envelope(result, faults)
         if kind == "notobject":
             return Response(result.status, to_json([env]), headers=extra)
-        if kind == "huge":
+        size = HUGE_SIZE if kind == "huge" else faults.get("pad")
+        if size is not None:
             env["padding"] = ""
-            room = HUGE_SIZE - len(to_json(env))
+            room = size - len(to_json(env))
             env["padding"] = "x" * max(room, 0)
         return Response(result.status, to_json(env), headers=extra)
 
