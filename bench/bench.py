@@ -13,8 +13,8 @@ memory, instructions per request (callgrind) and a CPU profile (perf).
 Everything it starts it stops; it listens on BENCH_PORT .. BENCH_PORT+2
 on 127.0.0.1 only.  Settings, from the environment:
 
-  BENCH_DURATION=6         seconds of each measured wrk run
-  BENCH_REPEATS=5          runs of each variant, interleaved; medians quoted
+  BENCH_DURATION=5         seconds of each measured wrk run
+  BENCH_REPEATS=7          runs of each variant, interleaved; medians quoted
   BENCH_WARMUP=2           seconds of warm-up per variant, not measured
   BENCH_CONNECTIONS=50     wrk connections for the throughput runs
   BENCH_INFLIGHT=1000      connections for the in-flight runs
@@ -79,8 +79,8 @@ def env(name, default, kind=int):
     return kind(os.environ.get(name, default))
 
 
-DURATION = env("BENCH_DURATION", 6)
-REPEATS = env("BENCH_REPEATS", 5)
+DURATION = env("BENCH_DURATION", 5)
+REPEATS = env("BENCH_REPEATS", 7)
 WARMUP = env("BENCH_WARMUP", 2)
 CONNECTIONS = env("BENCH_CONNECTIONS", 50)
 INFLIGHT = env("BENCH_INFLIGHT", 1000)
@@ -446,7 +446,13 @@ def throughput(api):
         wrk(v, e, CONNECTIONS, WARMUP)
 
     for rep in range(REPEATS):
-        order = combos[rep % len(combos):] + combos[:rep % len(combos)]
+        # plain and the module back to back, which first taking turns, so
+        # that each round's ratio compares runs seconds apart
+        order = []
+        for e in (ENDPOINTS if rep % 2 == 0 else ENDPOINTS[::-1]):
+            pair = [("plain", e), ("smotp", e)]
+            order += (pair if rep % 2 == 0 else pair[::-1])
+            order += [(v, e) for v in VARIANTS if v not in ("plain", "smotp")]
         for v, e in order:
             for attempt in range(1 + RETRIES):
                 wait_quiet()
