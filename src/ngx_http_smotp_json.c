@@ -32,7 +32,7 @@ static size_t ngx_http_smotp_utf8_char(u_char *p, u_char *last);
 typedef struct {
     ngx_pool_t                 *pool;
     u_char                     *pos;
-    u_char                     *last;
+    size_t                      left;
 } ngx_http_smotp_json_arena_t;
 
 
@@ -49,9 +49,10 @@ ngx_http_smotp_json_alloc(size_t size)
 
     size = ngx_align(size, NGX_ALIGNMENT);
 
-    if (size <= (size_t) (a->last - a->pos)) {
+    if (size && size <= a->left) {
         p = a->pos;
         a->pos += size;
+        a->left -= size;
         return p;
     }
 
@@ -81,16 +82,22 @@ ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
         return NULL;
     }
 
+#if (NGX_DEBUG_PALLOC)
+    /* each node and string an allocation of its own, for the sanitizers */
+    size = 0;
+    arena = NULL;
+#else
     size = NGX_HTTP_SMOTP_JSON_ARENA(text->len);
 
     arena = ngx_palloc(pool, size);
     if (arena == NULL) {
         return NULL;
     }
+#endif
 
     ngx_http_smotp_json_arena.pool = pool;
     ngx_http_smotp_json_arena.pos = arena;
-    ngx_http_smotp_json_arena.last = arena + size;
+    ngx_http_smotp_json_arena.left = size;
 
     hooks.malloc_fn = ngx_http_smotp_json_alloc;
     hooks.free_fn = ngx_http_smotp_json_free;
