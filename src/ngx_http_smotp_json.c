@@ -10,7 +10,7 @@
 #include "ngx_http_smotp.h"
 
 
-static size_t ngx_http_smotp_utf8_char(u_char *p, u_char *last);
+static size_t ngx_http_smotp_utf8_char(u_char *p, size_t size);
 
 
 /*
@@ -165,7 +165,7 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
         case NGX_HTTP_SMOTP_JSON_STRING:
             len += sizeof("\"\"") - 1 + m->str.len
                    + ((m->str.len <= NGX_HTTP_SMOTP_JSON_SHORT)
-                      ? 5 * m->str.len
+                      ? (sizeof("\\u001F") - 2) * m->str.len
                       : ngx_escape_json(NULL, m->str.data, m->str.len));
             break;
 
@@ -304,35 +304,41 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
     u_char  *p, *last, *dst;
     size_t   len, n;
 
-    p = text;
-    last = text + NGX_HTTP_SMOTP_MAX_MESSAGE_LEN;
+    /*
+     * the text is NUL-terminated, and a NUL is never part of a character:
+     * nothing past it is read
+     */
 
-    /* the text is NUL-terminated: a NUL is never part of a character */
+    len = 0;
 
-    while (p < last && *p) {
+    while (len < NGX_HTTP_SMOTP_MAX_MESSAGE_LEN && text[len]) {
 
-        if (*p < 0x80) {
-            p++;
+        if (text[len] < 0x80) {
+            len++;
             continue;
         }
 
-        n = ngx_http_smotp_utf8_char(p, last);
+        n = ngx_http_smotp_utf8_char(&text[len],
+                                     NGX_HTTP_SMOTP_MAX_MESSAGE_LEN - len);
 
         if (n == 0) {
             break;
         }
 
-        p += n;
+        len += n;
     }
 
-    if (p == last || *p == '\0') {
+    if (len == NGX_HTTP_SMOTP_MAX_MESSAGE_LEN || text[len] == '\0') {
         out->data = text;
-        out->len = p - text;
+        out->len = len;
         return NGX_OK;
     }
 
-    len = (p - text) + ngx_strnlen(p, last - p);
-    last = text + len;
+    /* mended from the first byte that is not a character */
+
+    p = &text[len];
+    last = p + ngx_strnlen(p, NGX_HTTP_SMOTP_MAX_MESSAGE_LEN - len);
+    len = last - text;
 
     out->data = ngx_pnalloc(pool, len);
     if (out->data == NULL) {
@@ -348,7 +354,7 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
             continue;
         }
 
-        n = ngx_http_smotp_utf8_char(p, last);
+        n = ngx_http_smotp_utf8_char(p, last - p);
 
         if (n == 0) {
             *dst++ = '?';
@@ -367,14 +373,14 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
 
 
 /*
- * The length of the UTF-8 character at p, or 0 when it is not one
- * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF);
- * nginx's ngx_utf8_decode() lets surrogates through, and lead bytes
- * F8-FF and continuation bytes C0-FF as well.
+ * The length of the UTF-8 character at p, within "size" bytes, or 0 when
+ * it is not one (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF); nginx's ngx_utf8_decode() lets surrogates through, and lead
+ * bytes F8-FF and continuation bytes C0-FF as well.
  */
 
 static size_t
-ngx_http_smotp_utf8_char(u_char *p, u_char *last)
+ngx_http_smotp_utf8_char(u_char *p, size_t size)
 {
     size_t    n, i;
     uint32_t  u, min;
@@ -398,7 +404,7 @@ ngx_http_smotp_utf8_char(u_char *p, u_char *last)
         return 0;
     }
 
-    if ((size_t) (last - p) < n) {
+    if (size < n) {
         return 0;
     }
 
