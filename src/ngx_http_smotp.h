@@ -177,6 +177,7 @@ ngx_int_t ngx_http_smotp_api_key_get(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 ngx_int_t ngx_http_smotp_api_call(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
+ngx_int_t ngx_http_smotp_api_capture_header(ngx_http_request_t *sr);
 ngx_int_t ngx_http_smotp_api_capture(ngx_http_request_t *sr,
     ngx_chain_t *in);
 

@@ -396,6 +396,29 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
 
 /*
+ * The header filter of the module's API subrequests: their headers go no
+ * further, as the body goes nowhere but into ngx_http_smotp_api_capture().
+ * nginx's own header filter would only mark them sent, as done here; the
+ * filters in between have nothing to do for a subrequest whose output
+ * never reaches the client.
+ */
+
+ngx_int_t
+ngx_http_smotp_api_capture_header(ngx_http_request_t *sr)
+{
+    if (sr->post_subrequest == NULL
+        || sr->post_subrequest->handler != ngx_http_smotp_api_done)
+    {
+        return NGX_DECLINED;
+    }
+
+    sr->header_sent = 1;
+
+    return NGX_OK;
+}
+
+
+/*
  * The body filter of the module's API subrequests: the answer is kept, up
  * to subrequest_output_buffer_size of the API location, and never goes on
  * to the client.  A larger answer is dropped, not an error: nginx would

@@ -239,11 +239,22 @@ ngx_http_smotp_filter_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_smotp_header_filter(ngx_http_request_t *r)
 {
+    ngx_int_t                   rc;
     ngx_str_t                   text;
     ngx_http_smotp_ctx_t       *ctx;
     ngx_http_smotp_loc_conf_t  *slcf;
 
-    if (r != r->main || r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
+    if (r != r->main) {
+        rc = ngx_http_smotp_api_capture_header(r);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
         return ngx_http_next_header_filter(r);
     }
 
