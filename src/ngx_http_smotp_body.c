@@ -440,16 +440,20 @@ ngx_http_smotp_has_nul(ngx_str_t *body)
 {
     u_char  *p, *last;
 
-    last = body->data + body->len;
+    /* memchr() rather than a test of each byte: backslashes are rare */
 
-    for (p = body->data; p < last; p++) {
+    if (memchr(body->data, '\0', body->len) != NULL) {
+        return NGX_OK;
+    }
 
-        if (*p == '\0') {
-            return NGX_OK;
-        }
+    p = body->data;
+    last = p + body->len;
 
-        if (*p != '\\') {
-            continue;
+    for ( ;; ) {
+        p = memchr(p, '\\', last - p);
+
+        if (p == NULL) {
+            return NGX_DECLINED;
         }
 
         if (last - p >= 6 && ngx_strncmp(p + 1, "u0000", 5) == 0) {
@@ -457,8 +461,11 @@ ngx_http_smotp_has_nul(ngx_str_t *body)
         }
 
         /* the escaped character is not the start of another escape */
-        p++;
-    }
 
-    return NGX_DECLINED;
+        if (last - p <= 2) {
+            return NGX_DECLINED;
+        }
+
+        p += 2;
+    }
 }

@@ -803,3 +803,77 @@ Content-Type: application/json
 ^\{"requestId":"[0-9a-f-]{36}",
 --- error_log
 a client request body is buffered to a temporary file
+
+
+
+=== TEST 44: a raw NUL byte in the body
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request eval
+"POST /auth/send-otp\n" . "{\"phoneNumber\":\"+919800000301\0\"}"
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request body must not contain NUL characters"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 45: an escaped NUL in a name, as the body's last member
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000301","x\u0000":1}
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request body must not contain NUL characters"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 46: an escaped backslash before "u0000" is no NUL
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000301\\u0000"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"phoneNumber must be in E.164 format: \"+\", the country code and the number, such as +919876543210"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 47: a body that ends in a backslash
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request eval
+"POST /auth/send-otp\n" . "{\"phoneNumber\":\"+919800000301\\"
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request body is not valid JSON"}
+--- no_error_log
+smotp send: API call
+[alert]
