@@ -205,6 +205,8 @@ ngx_int_t ngx_http_smotp_json_object(ngx_pool_t *pool,
     ngx_http_smotp_json_member_t *members, ngx_uint_t n, ngx_str_t *out);
 ngx_int_t ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj,
     const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_smotp_json_get_id(cJSON *obj, const char *name,
+    ngx_str_t *id);
 ngx_int_t ngx_http_smotp_json_get_count(cJSON *obj, const char *name,
     ngx_int_t *value);
 ngx_int_t ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text,

@@ -260,6 +260,35 @@ ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
 }
 
 
+/*
+ * An id the API gave, such as the OTP request's: NGX_OK with an id that
+ * ngx_http_smotp_id_valid() takes, NGX_DECLINED when there is no such
+ * member, NGX_ABORT when it is not a string or not a valid id.  An id is
+ * ASCII, so it needs no ngx_http_smotp_json_text(): it is used in place.
+ */
+
+ngx_int_t
+ngx_http_smotp_json_get_id(cJSON *obj, const char *name, ngx_str_t *id)
+{
+    cJSON  *item;
+
+    item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (item == NULL || cJSON_IsNull(item)) {
+        return NGX_DECLINED;
+    }
+
+    if (!cJSON_IsString(item)) {
+        return NGX_ABORT;
+    }
+
+    id->data = (u_char *) item->valuestring;
+    id->len = ngx_strlen(item->valuestring);
+
+    return (ngx_http_smotp_id_valid(id) == NGX_OK) ? NGX_OK : NGX_ABORT;
+}
+
+
 /* a whole number of things, such as attempts left */
 
 ngx_int_t

@@ -88,17 +88,13 @@ ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
 
     /* newer revisions of the API name the id "otpRequestId" */
 
-    rc = ngx_http_smotp_json_get_string(pool, data, "requestId", &id);
+    rc = ngx_http_smotp_json_get_id(data, "requestId", &id);
 
     if (rc == NGX_DECLINED) {
-        rc = ngx_http_smotp_json_get_string(pool, data, "otpRequestId", &id);
+        rc = ngx_http_smotp_json_get_id(data, "otpRequestId", &id);
     }
 
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc != NGX_OK || ngx_http_smotp_id_valid(&id) != NGX_OK) {
+    if (rc != NGX_OK) {
         return NGX_HTTP_BAD_GATEWAY;
     }
 

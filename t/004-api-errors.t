@@ -994,3 +994,151 @@ the API's answer is larger than subrequest_output_buffer_size
 --- no_error_log
 [alert]
 [crit]
+
+
+=== TEST 40: the API's id with a path in it: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=../../etc/passwd";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000441"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+unexpected answer from the API (status 201
+--- no_error_log
+[alert]
+[crit]
+
+
+=== TEST 41: the API's id with a space: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=abc def";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000442"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+unexpected answer from the API (status 201
+--- no_error_log
+[alert]
+[crit]
+
+
+=== TEST 42: an empty id from the API: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000443"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+unexpected answer from the API (status 201
+--- no_error_log
+[alert]
+[crit]
+
+
+=== TEST 43: the API's id of 129 characters: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000444"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+unexpected answer from the API (status 201
+--- no_error_log
+[alert]
+[crit]
+
+
+=== TEST 44: the API's id with a character that is not ASCII: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=abcé";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000445"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+--- error_log
+unexpected answer from the API (status 201
+--- no_error_log
+[alert]
+[crit]
+
+
+=== TEST 45: the API's id of 128 characters, the most taken, is passed on
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1234567";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000446"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1234567",
+--- no_error_log
+[alert]
+[crit]

@@ -334,6 +334,7 @@ FAULT_PARAMS: dict[str, Callable[[str], Any]] = {
     "chunked": _one_of("0", "1"),
     "close": _one_of("0", "1"),
     "id_name": _one_of("requestId", "otpRequestId"),
+    "id": str,
     "fail_first": _number(int, 0, 1_000_000),
     "pad": _number(int, 0, 1_000_000),
 }
@@ -552,6 +553,8 @@ class App:
     @staticmethod
     def rename_id(result: ApiResult, faults: dict) -> dict:
         data = result.data or {}
+        if "id" in faults and "requestId" in data:
+            data = dict(data, requestId=faults["id"])
         if faults.get("id_name") != "otpRequestId" or "requestId" not in data:
             return data
         renamed = {"otpRequestId": data["requestId"]}
