@@ -22,6 +22,8 @@ on 127.0.0.1 only.  Settings, from the environment:
   BENCH_INFLIGHT_DURATION=15
   BENCH_LONG_REQUESTS=300000   requests of the memory run (1000000 for the
                                issue's million)
+  BENCH_MEMORY_VARIANT=smotp   the variant the memory run sends to (plain
+                               or lua: the same run for comparison)
   BENCH_CALLGRIND_REQUESTS=2000  requests per variant under callgrind
                                  (0: skip)
   BENCH_PERF_SECONDS=5     seconds of perf record per profiled variant
@@ -87,6 +89,10 @@ INFLIGHT = env("BENCH_INFLIGHT", 1000)
 DELAY = env("BENCH_DELAY", 0.2, float)
 INFLIGHT_DURATION = env("BENCH_INFLIGHT_DURATION", 15)
 LONG_REQUESTS = env("BENCH_LONG_REQUESTS", 300000)
+MEMORY_VARIANT = env("BENCH_MEMORY_VARIANT", "smotp", str)
+if MEMORY_VARIANT not in VARIANTS:
+    sys.exit("bench: BENCH_MEMORY_VARIANT must be one of %s"
+             % ", ".join(VARIANTS))
 CG_REQUESTS = env("BENCH_CALLGRIND_REQUESTS", 2000)
 PERF_SECONDS = env("BENCH_PERF_SECONDS", 5)
 SYSCALL_REQUESTS = env("BENCH_SYSCALL_REQUESTS", 20000)
@@ -644,8 +650,8 @@ def inflight(api):
 
 def memory(api):
     chunk = 50000 if LONG_REQUESTS >= 100000 else max(1, LONG_REQUESTS // 4)
-    say("bench: memory, %d requests to smotp_send/smotp_verify"
-        % LONG_REQUESTS)
+    v = MEMORY_VARIANT
+    say("bench: memory, %d requests to %s send/verify" % (LONG_REQUESTS, v))
     nginx = start_bench(API_PORT, name="bench-mem")
     worker = worker_of(nginx)
     fresh = rss_kib(worker)
@@ -653,7 +659,7 @@ def memory(api):
 
     points = [("fresh, before any request", fresh)]
     for e in ENDPOINTS:
-        wrk("smotp", e, CONNECTIONS, 600, stop_after=10000)
+        wrk(v, e, CONNECTIONS, 600, stop_after=10000)
     warm = rss_kib(worker)
     points.append(("after 20,000 warm-up requests", warm))
 
@@ -662,7 +668,7 @@ def memory(api):
     while done < LONG_REQUESTS:
         n = min(chunk, LONG_REQUESTS - done)
         e = ENDPOINTS[i % 2]
-        r = wrk("smotp", e, CONNECTIONS, 3600, stop_after=n)
+        r = wrk(v, e, CONNECTIONS, 3600, stop_after=n)
         done += r["requests"]
         i += 1
         if r["errors"] or r["non2xx"]:
@@ -678,10 +684,11 @@ def memory(api):
 
     out("## Worker memory over a long run")
     out()
-    out("smotp_send and smotp_verify alternately, %s requests in chunks of "
+    out("%s, send and verify alternately, %s requests in chunks of "
         "%s, %d connections, fast API. RSS and its anonymous part "
         "(RssAnon, the heap) from /proc/PID/status."
-        % (format(LONG_REQUESTS, ","), format(chunk, ","), CONNECTIONS))
+        % (NAMES[v], format(LONG_REQUESTS, ","), format(chunk, ","),
+           CONNECTIONS))
     out()
     out("| point | RSS | RssAnon |")
     out("|---|---:|---:|")
@@ -1146,7 +1153,7 @@ def main():
                             "%.1f%% steady (%.1f%% overall), %d errors" % (
                                 100 * st["rps"] / bound,
                                 100 * r["rps"] / bound, errors), ok))
-    if mem:
+    if mem and MEMORY_VARIANT == "smotp":
         growth = mem["last"][0] - mem["first"][0]
         targets.append(("no worker memory growth over %s requests"
                         % format(LONG_REQUESTS, ","),
