@@ -12,6 +12,7 @@
 
 
 static ngx_int_t ngx_http_smotp_init(ngx_conf_t *cf);
+static void *ngx_http_smotp_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_smotp_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -108,7 +109,7 @@ static ngx_http_module_t  ngx_http_smotp_module_ctx = {
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
 
-    NULL,                                  /* create server configuration */
+    ngx_http_smotp_create_srv_conf,        /* create server configuration */
     NULL,                                  /* merge server configuration */
 
     ngx_http_smotp_create_loc_conf,        /* create location configuration */
@@ -136,6 +137,26 @@ static ngx_int_t
 ngx_http_smotp_init(ngx_conf_t *cf)
 {
     return ngx_http_smotp_filter_init(cf);
+}
+
+
+static void *
+ngx_http_smotp_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_smotp_srv_conf_t  *sscf;
+
+    sscf = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_srv_conf_t));
+    if (sscf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     sscf->exact = NULL;
+     */
+
+    return sscf;
 }
 
 
@@ -212,7 +233,9 @@ ngx_http_smotp_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_smotp_loc_conf_t *slcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_smotp_exact_t     *e;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_smotp_srv_conf_t  *sscf;
 
     if (slcf->endpoint) {
         return "is duplicate";
@@ -232,6 +255,26 @@ ngx_http_smotp_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->location = clcf->name;
 
     clcf->handler = ngx_http_smotp_handler;
+
+    if (clcf->exact_match) {
+        sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_smotp_module);
+
+        if (sscf->exact == NULL) {
+            sscf->exact = ngx_array_create(cf->pool, 2,
+                                           sizeof(ngx_http_smotp_exact_t));
+            if (sscf->exact == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        e = ngx_array_push(sscf->exact);
+        if (e == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        e->uri = clcf->name;
+        e->slcf = slcf;
+    }
 
     return NGX_CONF_OK;
 }

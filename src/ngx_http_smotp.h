@@ -94,6 +94,23 @@ typedef struct {
 } ngx_http_smotp_loc_conf_t;
 
 
+/*
+ * A server's exact-match smotp locations, by URI: a request nginx refuses
+ * before it chooses a location (a bad Content-Length, headers too large)
+ * still gets the module's JSON when it was sent to one of them.
+ */
+
+typedef struct {
+    ngx_str_t                   uri;
+    ngx_http_smotp_loc_conf_t  *slcf;
+} ngx_http_smotp_exact_t;
+
+
+typedef struct {
+    ngx_array_t                *exact;    /* of ngx_http_smotp_exact_t */
+} ngx_http_smotp_srv_conf_t;
+
+
 /* where the API call of a request stands */
 
 typedef enum {

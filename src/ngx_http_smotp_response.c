@@ -12,6 +12,8 @@
 #include "ngx_http_smotp.h"
 
 
+static ngx_http_smotp_loc_conf_t *ngx_http_smotp_early_conf(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_smotp_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_smotp_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
@@ -207,6 +209,10 @@ ngx_http_smotp_error_text(ngx_uint_t status, ngx_str_t *text)
         ngx_str_set(text, "OTP service timed out");
         break;
 
+    case NGX_HTTP_NOT_IMPLEMENTED:
+        ngx_str_set(text, "Transfer-Encoding not supported");
+        break;
+
     default:
         if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
             ngx_str_set(text, "internal error");
@@ -228,6 +234,49 @@ ngx_http_smotp_filter_init(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_smotp_body_filter;
 
     return NGX_OK;
+}
+
+
+/*
+ * The smotp location a request was sent to when nginx refused it before
+ * choosing a location (a bad Content-Length, Content-Length with
+ * Transfer-Encoding, a Transfer-Encoding it does not know, headers too
+ * large): the exact-match one whose URI is the request's, or NULL.  A
+ * location is then not chosen yet when the request still has its server's
+ * configuration; an exact match is the location nginx would have chosen.
+ */
+
+static ngx_http_smotp_loc_conf_t *
+ngx_http_smotp_early_conf(ngx_http_request_t *r)
+{
+    ngx_uint_t                  i;
+    ngx_http_smotp_exact_t     *e;
+    ngx_http_core_srv_conf_t   *cscf;
+    ngx_http_smotp_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_smotp_module);
+
+    if (sscf->exact == NULL || r->uri.len == 0) {
+        return NULL;
+    }
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    if (r->loc_conf != cscf->ctx->loc_conf) {
+        return NULL;
+    }
+
+    e = sscf->exact->elts;
+
+    for (i = 0; i < sscf->exact->nelts; i++) {
+        if (e[i].uri.len == r->uri.len
+            && ngx_strncmp(e[i].uri.data, r->uri.data, r->uri.len) == 0)
+        {
+            return e[i].slcf;
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -260,7 +309,7 @@ ngx_http_smotp_header_filter(ngx_http_request_t *r)
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
 
-    if (slcf->endpoint == NULL) {
+    if (slcf->endpoint == NULL && ngx_http_smotp_early_conf(r) == NULL) {
         return ngx_http_next_header_filter(r);
     }
 

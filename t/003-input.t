@@ -877,3 +877,93 @@ Content-Type: application/json
 --- no_error_log
 smotp send: API call
 [alert]
+
+
+
+=== TEST 48: a Content-Length that is not a number: nginx's 400, in JSON
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- raw_request eval
+"POST /auth/send-otp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 31x\r\nConnection: close\r\n\r\n{\"phoneNumber\":\"+919800000301\"}"
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+Cache-Control: no-store
+--- response_body chomp
+{"error":"bad request"}
+--- error_log
+client sent invalid "Content-Length" header
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 49: Content-Length and Transfer-Encoding together: nginx's 400, in JSON
+--- config
+    location = /auth/verify-otp { smotp_verify; }
+--- raw_request eval
+"POST /auth/verify-otp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n"
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"bad request"}
+--- error_log
+client sent "Content-Length" and "Transfer-Encoding" headers at the same time
+--- no_error_log
+smotp verify: API call
+[alert]
+
+
+
+=== TEST 50: a Transfer-Encoding nginx does not know: its 501, in JSON
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- raw_request eval
+"POST /auth/send-otp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n"
+--- error_code: 501
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"Transfer-Encoding not supported"}
+--- error_log
+client sent unknown "Transfer-Encoding"
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 51: a header larger than the server's buffers: nginx's 400, in JSON
+--- config
+    large_client_header_buffers 2 512;
+    location = /auth/send-otp { smotp_send; }
+--- raw_request eval
+"POST /auth/send-otp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Big: " . ("b" x 1000) . "\r\nContent-Length: 31\r\nConnection: close\r\n\r\n{\"phoneNumber\":\"+919800000301\"}"
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"bad request"}
+--- error_log
+client sent too long header line
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 52: the same refusal for another location of the server is left to nginx
+--- config
+    location = /auth/send-otp { smotp_send; }
+    location = /other { return 200 "other\n"; }
+--- raw_request eval
+"POST /other HTTP/1.1\r\nHost: localhost\r\nContent-Length: 31x\r\nConnection: close\r\n\r\n"
+--- error_code: 400
+--- response_headers
+Content-Type: text/html
+--- response_body_like chomp
+<title>400 Bad Request</title>
+--- no_error_log
+[alert]
