@@ -967,3 +967,40 @@ Content-Type: text/html
 <title>400 Bad Request</title>
 --- no_error_log
 [alert]
+
+
+
+=== TEST 53: a refused request's body is read off: the next request on the connection is served
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- pipelined_requests eval
+["PUT /auth/send-otp\n{\"phoneNumber\":\"+919800000301\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800000302\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[405, 200]
+--- response_body_like eval
+['^\{"error":"method not allowed"\}$',
+ '^\{"requestId":"[0-9a-f-]{36}",']
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 54: likewise after a body over smotp_max_body_size
+--- config
+    location = /auth/send-otp { smotp_send; smotp_max_body_size 64; }
+--- pipelined_requests eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800000303\",\"pad\":\"" . ("x" x 200) . "\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800000304\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[413, 200]
+--- response_body_like eval
+['^\{"error":"request body is too large"\}$',
+ '^\{"requestId":"[0-9a-f-]{36}",']
+--- no_error_log
+[alert]
