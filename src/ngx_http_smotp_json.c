@@ -10,6 +10,8 @@
 #include "ngx_http_smotp.h"
 
 
+static ngx_int_t ngx_http_smotp_json_string(cJSON *obj, const char *name,
+    u_char **text);
 static size_t ngx_http_smotp_utf8_char(u_char *p, size_t size);
 
 
@@ -234,14 +236,12 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
 
 
 /*
- * NGX_OK with a string member made safe by ngx_http_smotp_json_text(),
- * NGX_DECLINED when there is no such member, NGX_ABORT when it is not a
- * string
+ * The text of the string member "name": NGX_OK, NGX_DECLINED when there is
+ * no such member (or it is null), NGX_ABORT when it is not a string
  */
 
-ngx_int_t
-ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
-    ngx_str_t *value)
+static ngx_int_t
+ngx_http_smotp_json_string(cJSON *obj, const char *name, u_char **text)
 {
     cJSON  *item;
 
@@ -255,8 +255,32 @@ ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
         return NGX_ABORT;
     }
 
-    return ngx_http_smotp_json_text(pool, (u_char *) item->valuestring,
-                                    value);
+    *text = (u_char *) item->valuestring;
+
+    return NGX_OK;
+}
+
+
+/*
+ * NGX_OK with a string member made safe by ngx_http_smotp_json_text(),
+ * NGX_DECLINED when there is no such member, NGX_ABORT when it is not a
+ * string
+ */
+
+ngx_int_t
+ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
+    ngx_str_t *value)
+{
+    u_char     *text;
+    ngx_int_t   rc;
+
+    rc = ngx_http_smotp_json_string(obj, name, &text);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_smotp_json_text(pool, text, value);
 }
 
 
@@ -270,20 +294,17 @@ ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
 ngx_int_t
 ngx_http_smotp_json_get_id(cJSON *obj, const char *name, ngx_str_t *id)
 {
-    cJSON  *item;
+    u_char     *text;
+    ngx_int_t   rc;
 
-    item = cJSON_GetObjectItemCaseSensitive(obj, name);
+    rc = ngx_http_smotp_json_string(obj, name, &text);
 
-    if (item == NULL || cJSON_IsNull(item)) {
-        return NGX_DECLINED;
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (!cJSON_IsString(item)) {
-        return NGX_ABORT;
-    }
-
-    id->data = (u_char *) item->valuestring;
-    id->len = ngx_strlen(item->valuestring);
+    id->data = text;
+    id->len = ngx_strlen(text);
 
     return (ngx_http_smotp_id_valid(id) == NGX_OK) ? NGX_OK : NGX_ABORT;
 }
