@@ -176,6 +176,7 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
      *     conf->endpoint = NULL;
      *     conf->location = { 0, NULL };
      *     conf->api_location = { 0, NULL };
+     *     conf->api_uri = { 0, NULL };
      */
 
     conf->api_key = NGX_CONF_UNSET_PTR;
@@ -194,6 +195,8 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_smotp_loc_conf_t *prev = parent;
     ngx_http_smotp_loc_conf_t *conf = child;
+
+    u_char  *p;
 
     ngx_conf_merge_ptr_value(conf->api_key, prev->api_key, NULL);
 
@@ -216,13 +219,29 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->deadline, prev->deadline,
                               NGX_HTTP_SMOTP_DEADLINE);
 
-    if (conf->endpoint && conf->api_key == NULL) {
+    if (conf->endpoint == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->api_key == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "no \"smotp_api_key\" or \"smotp_api_key_file\" "
                            "is set for \"smotp_%V\" in location \"%V\"",
                            &conf->endpoint->name, &conf->location);
         return NGX_CONF_ERROR;
     }
+
+    conf->api_uri.len = conf->api_location.len
+                        + conf->endpoint->api_path.len;
+    conf->api_uri.data = ngx_pnalloc(cf->pool, conf->api_uri.len);
+    if (conf->api_uri.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(conf->api_uri.data, conf->api_location.data,
+                   conf->api_location.len);
+    ngx_memcpy(p, conf->endpoint->api_path.data,
+               conf->endpoint->api_path.len);
 
     return NGX_CONF_OK;
 }

@@ -86,6 +86,8 @@ typedef struct {
     ngx_str_t                   location;
     ngx_http_complex_value_t   *api_key;
     ngx_str_t                   api_location;
+    /* api_location and the endpoint's API path: the subrequest's URI */
+    ngx_str_t                   api_uri;
     size_t                      max_body_size;
     ngx_uint_t                  retries;
     ngx_msec_t                  backoff_base;

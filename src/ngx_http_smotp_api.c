@@ -117,7 +117,6 @@ ngx_http_smotp_api_key_get(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 ngx_int_t
 ngx_http_smotp_api_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
-    u_char                     *p;
     ngx_int_t                   rc;
     ngx_http_cleanup_t         *cln;
     ngx_http_smotp_loc_conf_t  *slcf;
@@ -134,15 +133,9 @@ ngx_http_smotp_api_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
 
-    ctx->api_uri.len = slcf->api_location.len + ctx->endpoint->api_path.len;
-    ctx->api_uri.data = ngx_pnalloc(r->pool, ctx->api_uri.len);
-    if (ctx->api_uri.data == NULL) {
-        return NGX_ERROR;
-    }
+    /* the location's own, made when nginx read the configuration */
 
-    p = ngx_cpymem(ctx->api_uri.data, slcf->api_location.data,
-                   slcf->api_location.len);
-    ngx_memcpy(p, ctx->endpoint->api_path.data, ctx->endpoint->api_path.len);
+    ctx->api_uri = slcf->api_uri;
 
     cln = ngx_http_cleanup_add(r, 0);
     if (cln == NULL) {
