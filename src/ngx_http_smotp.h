@@ -202,6 +202,8 @@ ngx_int_t ngx_http_smotp_api_capture(ngx_http_request_t *sr,
 
 /* json: reading the API's answers, writing small JSON objects */
 
+extern ngx_str_t  ngx_http_smotp_json_media_type;    /* application/json */
+
 typedef enum {
     NGX_HTTP_SMOTP_JSON_STRING = 0,
     /* a string checked to be ASCII with nothing to escape */

@@ -49,7 +49,6 @@ static ngx_int_t ngx_http_smotp_api_error(ngx_http_request_t *r,
 
 
 static ngx_str_t  ngx_http_smotp_post = ngx_string("POST");
-static ngx_str_t  ngx_http_smotp_json_type = ngx_string("application/json");
 
 
 /* a key becomes a header value: one word of printable characters */
@@ -295,7 +294,7 @@ ngx_http_smotp_api_headers(ngx_http_request_t *r, ngx_http_request_t *sr,
     }
 
     if (ngx_http_smotp_api_header(&sr->headers_in.headers, "Content-Type",
-                                  &ngx_http_smotp_json_type, &h)
+                                  &ngx_http_smotp_json_media_type, &h)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -304,7 +303,7 @@ ngx_http_smotp_api_headers(ngx_http_request_t *r, ngx_http_request_t *sr,
     sr->headers_in.content_type = h;
 
     return ngx_http_smotp_api_header(&sr->headers_in.headers, "Accept",
-                                     &ngx_http_smotp_json_type, &h);
+                                     &ngx_http_smotp_json_media_type, &h);
 }
 
 

@@ -26,8 +26,7 @@ static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value,
 static ngx_int_t ngx_http_smotp_has_nul(ngx_str_t *body);
 
 
-static ngx_str_t  ngx_http_smotp_json_type = ngx_string("application/json");
-static ngx_str_t  ngx_http_smotp_form_type =
+static ngx_str_t  ngx_http_smotp_form_media_type =
     ngx_string("application/x-www-form-urlencoded");
 
 
@@ -70,11 +69,15 @@ ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
     type = &r->headers_in.content_type->value;
 
-    if (ngx_http_smotp_media_type(type, &ngx_http_smotp_json_type) == NGX_OK) {
+    if (ngx_http_smotp_media_type(type, &ngx_http_smotp_json_media_type)
+        == NGX_OK)
+    {
         return NGX_OK;
     }
 
-    if (ngx_http_smotp_media_type(type, &ngx_http_smotp_form_type) == NGX_OK) {
+    if (ngx_http_smotp_media_type(type, &ngx_http_smotp_form_media_type)
+        == NGX_OK)
+    {
         ctx->form = 1;
         return NGX_OK;
     }

@@ -15,6 +15,11 @@ static ngx_int_t ngx_http_smotp_json_string(cJSON *obj, const char *name,
 static size_t ngx_http_smotp_utf8_char(u_char *p, size_t size);
 
 
+/* what the module answers, sends the API and takes from clients */
+
+ngx_str_t  ngx_http_smotp_json_media_type = ngx_string("application/json");
+
+
 /*
  * cJSON's trees live in the request's pool: no malloc() or free() per
  * node on the hot path, nothing to delete, and nothing lost when a request

@@ -99,7 +99,7 @@ ngx_http_smotp_set_headers(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     r->headers_out.status = status;
     r->headers_out.status_line.len = 0;
 
-    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type = ngx_http_smotp_json_media_type;
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.charset.len = 0;
