@@ -206,7 +206,7 @@ extern ngx_str_t  ngx_http_smotp_json_media_type;    /* application/json */
 
 typedef enum {
     NGX_HTTP_SMOTP_JSON_STRING = 0,
-    /* a string checked to be ASCII with nothing to escape */
+    /* a string checked to have nothing that JSON escapes */
     NGX_HTTP_SMOTP_JSON_PLAIN,
     NGX_HTTP_SMOTP_JSON_NUMBER,
     NGX_HTTP_SMOTP_JSON_BOOL
@@ -231,7 +231,7 @@ ngx_int_t ngx_http_smotp_json_get_id(cJSON *obj, const char *name,
 ngx_int_t ngx_http_smotp_json_get_count(cJSON *obj, const char *name,
     ngx_int_t *value);
 ngx_int_t ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text,
-    ngx_str_t *out);
+    ngx_str_t *out, ngx_uint_t *escape);
 ngx_int_t ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data,
     char *name, ngx_http_smotp_json_type_e type,
     ngx_http_smotp_json_member_t *m);

@@ -24,6 +24,7 @@ static ngx_int_t ngx_http_smotp_set_field(ngx_pool_t *pool,
 static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value,
     ngx_str_t *type);
 static ngx_int_t ngx_http_smotp_has_nul(ngx_str_t *body);
+static ngx_int_t ngx_http_smotp_content_coded(ngx_http_request_t *r);
 
 
 static ngx_str_t  ngx_http_smotp_form_media_type =
@@ -61,6 +62,21 @@ ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     if (r->headers_in.content_length_n > (off_t) slcf->max_body_size) {
         ngx_str_set(&ctx->error, "request body is too large");
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    if (ngx_http_smotp_content_coded(r) == NGX_OK) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Accept-Encoding");
+        ngx_str_set(&h->value, "identity");
+
+        ngx_str_set(&ctx->error, "Content-Encoding is not supported: "
+                                 "send the body as it is");
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
     if (r->headers_in.content_type == NULL) {
@@ -105,8 +121,14 @@ ngx_http_smotp_media_type(ngx_str_t *value, ngx_str_t *type)
         p++;
     }
 
-    if ((size_t) (last - p) < type->len
-        || ngx_strncasecmp(p, type->data, type->len) != 0)
+    if ((size_t) (last - p) < type->len) {
+        return NGX_DECLINED;
+    }
+
+    /* the usual spelling is all lowercase: compared at once */
+
+    if (ngx_memcmp(p, type->data, type->len) != 0
+        && ngx_strncasecmp(p, type->data, type->len) != 0)
     {
         return NGX_DECLINED;
     }
@@ -470,5 +492,54 @@ ngx_http_smotp_has_nul(ngx_str_t *body)
         }
 
         p += 2;
+    }
+}
+
+
+/*
+ * NGX_OK when the body comes in a content coding (gzip, say), which the
+ * module does not undo: read as JSON it would only be "not valid JSON".
+ * nginx keeps no pointer to Content-Encoding in headers_in, so the list is
+ * walked; "identity", the absence of a coding, is taken.
+ */
+
+static ngx_int_t
+ngx_http_smotp_content_coded(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NGX_DECLINED;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Content-Encoding") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Encoding",
+                               sizeof("Content-Encoding") - 1)
+               != 0)
+        {
+            continue;
+        }
+
+        if (h[i].value.len != sizeof("identity") - 1
+            || ngx_strncasecmp(h[i].value.data, (u_char *) "identity",
+                               sizeof("identity") - 1)
+               != 0)
+        {
+            return NGX_OK;
+        }
     }
 }

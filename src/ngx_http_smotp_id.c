@@ -212,18 +212,27 @@ ngx_http_smotp_uuid_valid(ngx_str_t *s)
 static void
 ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes)
 {
+    u_char       b, *last;
+    ngx_uint_t   g;
+
+    static u_char      hex[] = "0123456789abcdef";
+    static ngx_uint_t  groups[] = { 4, 2, 2, 2, 6 };
+
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
 
-    dst = ngx_hex_dump(dst, bytes, 4);
-    *dst++ = '-';
-    dst = ngx_hex_dump(dst, bytes + 4, 2);
-    *dst++ = '-';
-    dst = ngx_hex_dump(dst, bytes + 6, 2);
-    *dst++ = '-';
-    dst = ngx_hex_dump(dst, bytes + 8, 2);
-    *dst++ = '-';
-    (void) ngx_hex_dump(dst, bytes + 10, 6);
+    for (g = 0; g < 5; g++) {
+
+        if (g) {
+            *dst++ = '-';
+        }
+
+        for (last = bytes + groups[g]; bytes < last; bytes++) {
+            b = *bytes;
+            *dst++ = hex[b >> 4];
+            *dst++ = hex[b & 0x0f];
+        }
+    }
 }
 
 
@@ -234,21 +243,25 @@ ngx_http_smotp_id_valid(ngx_str_t *id)
 {
     u_char  *p, *last;
 
-    /* a bit for each character allowed, as ngx_escape_uri()'s tables */
+    /* 1 for each character allowed, a row of 16 per line */
 
-    static uint32_t  allowed[] = {
-        0x00000000, /* 0000 0000 0000 0000  0000 0000 0000 0000 */
-
-                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
-        0x07ff6000, /* 0000 0111 1111 1111  0110 0000 0000 0000 */
-
-                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
-        0x87fffffe, /* 1000 0111 1111 1111  1111 1111 1111 1110 */
-
-                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
-        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
-
-        0x00000000, 0x00000000, 0x00000000, 0x00000000
+    static u_char  allowed[256] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,  /*  - . */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,  /* 0-9 : */
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* A-O */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,  /* P-Z _ */
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* a-o */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,  /* p-z */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
     };
 
     if (id->len == 0 || id->len > NGX_HTTP_SMOTP_MAX_ID_LEN) {
@@ -258,7 +271,7 @@ ngx_http_smotp_id_valid(ngx_str_t *id)
     last = id->data + id->len;
 
     for (p = id->data; p < last; p++) {
-        if ((allowed[*p >> 5] & (1U << (*p & 0x1f))) == 0) {
+        if (!allowed[*p]) {
             return NGX_DECLINED;
         }
     }

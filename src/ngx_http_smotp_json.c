@@ -145,8 +145,8 @@ ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
  * are written straight into the pool: no JSON tree.  A string member is
  * escaped in one pass into room for the worst case (every byte a \u00XX)
  * when it is short, as every string the module writes is; a plain member
- * (a checked phone number, id, code or UUID: ASCII with nothing to escape)
- * is copied as it is.
+ * (a checked phone number, id, code or UUID, or the API's text found to
+ * have nothing to escape) is copied as it is.
  */
 
 #define NGX_HTTP_SMOTP_JSON_SHORT  256
@@ -285,7 +285,7 @@ ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
         return rc;
     }
 
-    return ngx_http_smotp_json_text(pool, text, value);
+    return ngx_http_smotp_json_text(pool, text, value, NULL);
 }
 
 
@@ -350,14 +350,44 @@ ngx_http_smotp_json_get_count(cJSON *obj, const char *name, ngx_int_t *value)
  * tree) made safe to write in a JSON answer: valid UTF-8, anything else
  * becomes "?", and at most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN bytes.  Text
  * that is fine as it is, as the API's text nearly always is, is used in
- * place; only text to mend is copied.
+ * place; only text to mend is copied.  "escape", when given, is set to 1
+ * if the text has characters that JSON escapes (control characters, '"'
+ * and '\\'), found in the same pass, so that text without them can be
+ * written as it is.
  */
 
 ngx_int_t
-ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
+ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out,
+    ngx_uint_t *escape)
 {
-    u_char  *p, *last, *dst;
-    size_t   len, n;
+    u_char      *p, *last, *dst;
+    size_t       len, n;
+    ngx_uint_t   esc;
+
+    /*
+     * each byte's kind: 0 a character written as it is, 1 one that JSON
+     * escapes (or the NUL that ends the text), 2 a byte of a longer UTF-8
+     * character, or not a character at all
+     */
+
+    static u_char  kind[256] = {
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* control */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* control */
+        0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* " */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,  /* \\ */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,  /* not ASCII */
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
+    };
 
     /*
      * the text is NUL-terminated, and a NUL is never part of a character:
@@ -365,28 +395,55 @@ ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text, ngx_str_t *out)
      */
 
     len = 0;
+    esc = 0;
 
-    while (len < NGX_HTTP_SMOTP_MAX_MESSAGE_LEN && text[len]) {
+    while (len < NGX_HTTP_SMOTP_MAX_MESSAGE_LEN) {
 
-        if (text[len] < 0x80) {
+        switch (kind[text[len]]) {
+
+        case 0:
             len++;
+            continue;
+
+        case 1:
+            if (text[len] == '\0') {
+                break;
+            }
+
+            esc = 1;
+            len++;
+            continue;
+
+        default: /* 2 */
+            n = ngx_http_smotp_utf8_char(&text[len],
+                                         NGX_HTTP_SMOTP_MAX_MESSAGE_LEN - len);
+
+            if (n == 0) {
+                break;
+            }
+
+            len += n;
             continue;
         }
 
-        n = ngx_http_smotp_utf8_char(&text[len],
-                                     NGX_HTTP_SMOTP_MAX_MESSAGE_LEN - len);
+        /* the NUL at the end, or a byte that is not part of a character */
 
-        if (n == 0) {
-            break;
-        }
-
-        len += n;
+        break;
     }
 
     if (len == NGX_HTTP_SMOTP_MAX_MESSAGE_LEN || text[len] == '\0') {
         out->data = text;
         out->len = len;
+
+        if (escape) {
+            *escape = esc;
+        }
+
         return NGX_OK;
+    }
+
+    if (escape) {
+        *escape = 1;
     }
 
     /* mended from the first byte that is not a character */
@@ -489,17 +546,28 @@ ngx_int_t
 ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data, char *name,
     ngx_http_smotp_json_type_e type, ngx_http_smotp_json_member_t *m)
 {
-    ngx_int_t  rc;
+    u_char      *text;
+    ngx_int_t    rc;
+    ngx_uint_t   escape;
 
     m->name.data = (u_char *) name;
     m->name.len = ngx_strlen(name);
     m->type = type;
 
-    if (type == NGX_HTTP_SMOTP_JSON_STRING) {
-        rc = ngx_http_smotp_json_get_string(pool, data, name, &m->str);
+    if (type != NGX_HTTP_SMOTP_JSON_STRING) {
+        return ngx_http_smotp_json_get_count(data, name, &m->num);
+    }
 
-    } else {
-        rc = ngx_http_smotp_json_get_count(data, name, &m->num);
+    rc = ngx_http_smotp_json_string(data, name, &text);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_smotp_json_text(pool, text, &m->str, &escape);
+
+    if (rc == NGX_OK && !escape) {
+        m->type = NGX_HTTP_SMOTP_JSON_PLAIN;
     }
 
     return rc;

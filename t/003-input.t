@@ -1004,3 +1004,66 @@ Content-Type: application/json
  '^\{"requestId":"[0-9a-f-]{36}",']
 --- no_error_log
 [alert]
+
+
+
+=== TEST 55: a gzip-coded body: 415, Accept-Encoding: identity
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000301"}
+--- more_headers
+Content-Type: application/json
+Content-Encoding: gzip
+--- error_code: 415
+--- response_headers
+Content-Type: application/json
+Accept-Encoding: identity
+--- response_body chomp
+{"error":"Content-Encoding is not supported: send the body as it is"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 56: a second Content-Encoding line after identity is still seen, on verify too
+--- config
+    location = /auth/verify-otp { smotp_verify; }
+--- request
+POST /auth/verify-otp
+{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b","otpCode":"123456"}
+--- more_headers
+Content-Type: application/json
+Content-Encoding: identity
+Content-Encoding: br
+--- error_code: 415
+--- response_headers
+Content-Type: application/json
+Accept-Encoding: identity
+--- response_body chomp
+{"error":"Content-Encoding is not supported: send the body as it is"}
+--- no_error_log
+smotp verify: API call
+[alert]
+
+
+
+=== TEST 57: Content-Encoding: identity, no coding at all, is taken
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000305"}
+--- more_headers
+Content-Type: application/json
+Content-Encoding: Identity
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"[0-9a-f-]{36}","expiresAt":"[^"]+","attemptsLeft":3\}$
+--- no_error_log
+[alert]
+[error]

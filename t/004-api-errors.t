@@ -1142,3 +1142,81 @@ Content-Type: application/json
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 46: the API's id with each punctuation mark an id may have is passed on
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-Standin-Fault "id=req_01HZX.a:b-C9";
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000447"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"requestId":"req_01HZX\.a:b-C9","expiresAt":"[^"]+","attemptsLeft":3\}$
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 47: the API's expiresAt with a quote, a tab and a backslash is escaped in the answer
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/canned/;
+    }
+    location = /canned/otp/send {
+        default_type application/json;
+        return 201 '{"success":true,"data":{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b","expiresAt":"in \\"ten\\" minutes\\t\\\\","attemptsLeft":3}}';
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000448"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b","expiresAt":"in \"ten\" minutes\t\\","attemptsLeft":3}
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 48: the API's expiresAt in UTF-8 beyond ASCII is passed on as it is
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/canned/;
+    }
+    location = /canned/otp/send {
+        default_type application/json;
+        return 201 '{"success":true,"data":{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b","expiresAt":"dans dix minutes, à 10 h 40 ✓","attemptsLeft":3}}';
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000449"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b","expiresAt":"dans dix minutes, à 10 h 40 ✓","attemptsLeft":3}
+--- no_error_log
+[alert]
+[crit]
