@@ -243,6 +243,8 @@ ngx_int_t ngx_http_smotp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *message);
 ngx_int_t ngx_http_smotp_filter_init(ngx_conf_t *cf);
 ngx_http_smotp_ctx_t *ngx_http_smotp_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_smotp_add_header(ngx_http_request_t *r, char *name,
+    ngx_str_t *value);
 
 /* variables */
 ngx_int_t ngx_http_smotp_add_variables(ngx_conf_t *cf);

@@ -29,6 +29,7 @@ static ngx_int_t ngx_http_smotp_content_coded(ngx_http_request_t *r);
 
 static ngx_str_t  ngx_http_smotp_form_media_type =
     ngx_string("application/x-www-form-urlencoded");
+static ngx_str_t  ngx_http_smotp_identity = ngx_string("identity");
 
 
 static ngx_str_t  ngx_http_smotp_field_names[] = {
@@ -42,18 +43,14 @@ ngx_int_t
 ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ngx_http_smotp_loc_conf_t *slcf)
 {
-    ngx_str_t        *type;
-    ngx_table_elt_t  *h;
+    ngx_str_t  *type;
 
     if (!(r->method & ctx->endpoint->methods)) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_smotp_add_header(r, "Allow", &ctx->endpoint->allow)
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        h->value = ctx->endpoint->allow;
 
         ngx_str_set(&ctx->error, "method not allowed");
         return NGX_HTTP_NOT_ALLOWED;
@@ -65,14 +62,12 @@ ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     }
 
     if (ngx_http_smotp_content_coded(r) == NGX_OK) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_smotp_add_header(r, "Accept-Encoding",
+                                      &ngx_http_smotp_identity)
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Accept-Encoding");
-        ngx_str_set(&h->value, "identity");
 
         ngx_str_set(&ctx->error, "Content-Encoding is not supported: "
                                  "send the body as it is");

@@ -22,6 +22,9 @@ static ngx_int_t ngx_http_smotp_set_headers(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_uint_t status, size_t len);
 
 
+static ngx_str_t  ngx_http_smotp_no_store = ngx_string("no-store");
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
@@ -94,8 +97,6 @@ static ngx_int_t
 ngx_http_smotp_set_headers(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ngx_uint_t status, size_t len)
 {
-    ngx_table_elt_t  *h;
-
     r->headers_out.status = status;
     r->headers_out.status_line.len = 0;
 
@@ -113,31 +114,44 @@ ngx_http_smotp_set_headers(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
     /* an OTP answer is for this visitor, now */
 
+    if (ngx_http_smotp_add_header(r, "Cache-Control",
+                                  &ngx_http_smotp_no_store)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->retry_after.len
+        && ngx_http_smotp_add_header(r, "Retry-After", &ctx->retry_after)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a header of the module's answer, such as "Allow" */
+
+ngx_int_t
+ngx_http_smotp_add_header(ngx_http_request_t *r, char *name, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
         return NGX_ERROR;
     }
 
     h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+    h->lowcase_key = NULL;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    if (status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->retry_after.len) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Retry-After");
-        h->value = ctx->retry_after;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-    }
 
     return NGX_OK;
 }
