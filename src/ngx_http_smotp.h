@@ -245,6 +245,8 @@ ngx_int_t ngx_http_smotp_filter_init(ngx_conf_t *cf);
 ngx_http_smotp_ctx_t *ngx_http_smotp_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_smotp_add_header(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
+ngx_table_elt_t *ngx_http_smotp_header_next(ngx_list_part_t **part,
+    ngx_uint_t *i, ngx_str_t *name);
 
 /* variables */
 ngx_int_t ngx_http_smotp_add_variables(ngx_conf_t *cf);

@@ -540,50 +540,31 @@ ngx_http_smotp_api_retry_after(ngx_http_request_t *sr,
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
+    static ngx_str_t  name = ngx_string("Retry-After");
+
     part = &sr->headers_out.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
+    h = ngx_http_smotp_header_next(&part, &i, &name);
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return;
-            }
+    /* delta-seconds or an HTTP-date, nothing else is passed on */
 
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != sizeof("Retry-After") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
-                               sizeof("Retry-After") - 1)
-               != 0)
-        {
-            continue;
-        }
-
-        /* delta-seconds or an HTTP-date, nothing else is passed on */
-
-        if (h[i].value.len == 0 || h[i].value.len > 40) {
-            return;
-        }
-
-        last = h[i].value.data + h[i].value.len;
-
-        for (p = h[i].value.data; p < last; p++) {
-            if (!((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a'
-                                               && (*p | 0x20) <= 'z')
-                  || *p == ' ' || *p == ',' || *p == ':'))
-            {
-                return;
-            }
-        }
-
-        ctx->retry_after = h[i].value;
+    if (h == NULL || h->value.len == 0 || h->value.len > 40) {
         return;
     }
+
+    last = h->value.data + h->value.len;
+
+    for (p = h->value.data; p < last; p++) {
+        if (!((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a'
+                                           && (*p | 0x20) <= 'z')
+              || *p == ' ' || *p == ',' || *p == ':'))
+        {
+            return;
+        }
+    }
+
+    ctx->retry_after = h->value;
 }
 
 

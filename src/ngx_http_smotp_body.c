@@ -29,6 +29,8 @@ static ngx_int_t ngx_http_smotp_content_coded(ngx_http_request_t *r);
 
 static ngx_str_t  ngx_http_smotp_form_media_type =
     ngx_string("application/x-www-form-urlencoded");
+static ngx_str_t  ngx_http_smotp_content_encoding =
+    ngx_string("Content-Encoding");
 static ngx_str_t  ngx_http_smotp_identity = ngx_string("identity");
 
 
@@ -506,35 +508,57 @@ ngx_http_smotp_content_coded(ngx_http_request_t *r)
     ngx_table_elt_t  *h;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NGX_DECLINED;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != sizeof("Content-Encoding") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Encoding",
-                               sizeof("Content-Encoding") - 1)
-               != 0)
-        {
-            continue;
-        }
-
-        if (h[i].value.len != sizeof("identity") - 1
-            || ngx_strncasecmp(h[i].value.data, (u_char *) "identity",
-                               sizeof("identity") - 1)
+    while ((h = ngx_http_smotp_header_next(&part, &i,
+                                           &ngx_http_smotp_content_encoding))
+           != NULL)
+    {
+        if (h->value.len != ngx_http_smotp_identity.len
+            || ngx_strncasecmp(h->value.data, ngx_http_smotp_identity.data,
+                               ngx_http_smotp_identity.len)
                != 0)
         {
             return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The next header named "name" in a list of headers (the client's request,
+ * the API's answer), or NULL: "part" and "i" start at the list's first part
+ * and 0, and are left past the header found, for the next call.  Headers
+ * that nginx or a module has removed (hash 0) are skipped.
+ */
+
+ngx_table_elt_t *
+ngx_http_smotp_header_next(ngx_list_part_t **part, ngx_uint_t *i,
+    ngx_str_t *name)
+{
+    ngx_table_elt_t  *h;
+
+    for ( ;; ) {
+
+        if (*i >= (*part)->nelts) {
+            if ((*part)->next == NULL) {
+                return NULL;
+            }
+
+            *part = (*part)->next;
+            *i = 0;
+            continue;
+        }
+
+        h = (ngx_table_elt_t *) (*part)->elts + (*i)++;
+
+        if (h->hash != 0
+            && h->key.len == name->len
+            && ngx_strncasecmp(h->key.data, name->data, name->len) == 0)
+        {
+            return h;
         }
     }
 }

@@ -65,37 +65,19 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     client = NULL;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != ngx_http_smotp_idempotency_header.len
-            || ngx_strncasecmp(h[i].key.data,
-                               ngx_http_smotp_idempotency_header.data,
-                               h[i].key.len)
-               != 0)
-        {
-            continue;
-        }
-
+    while ((h = ngx_http_smotp_header_next(&part, &i,
+                                           &ngx_http_smotp_idempotency_header))
+           != NULL)
+    {
         if (client) {
             ngx_str_set(&ctx->error, "Idempotency-Key is given more than "
                                      "once");
             return NGX_HTTP_BAD_REQUEST;
         }
 
-        client = &h[i].value;
+        client = &h->value;
     }
 
     key->len = NGX_HTTP_SMOTP_UUID_LEN;
