@@ -538,27 +538,34 @@ ngx_table_elt_t *
 ngx_http_smotp_header_next(ngx_list_part_t **part, ngx_uint_t *i,
     ngx_str_t *name)
 {
+    ngx_uint_t        n;
+    ngx_list_part_t  *pt;
     ngx_table_elt_t  *h;
 
-    for ( ;; ) {
+    pt = *part;
+    h = pt->elts;
 
-        if (*i >= (*part)->nelts) {
-            if ((*part)->next == NULL) {
+    for (n = *i; /* void */; n++) {
+
+        if (n >= pt->nelts) {
+            if (pt->next == NULL) {
+                *part = pt;
+                *i = n;
                 return NULL;
             }
 
-            *part = (*part)->next;
-            *i = 0;
-            continue;
+            pt = pt->next;
+            h = pt->elts;
+            n = 0;
         }
 
-        h = (ngx_table_elt_t *) (*part)->elts + (*i)++;
-
-        if (h->hash != 0
-            && h->key.len == name->len
-            && ngx_strncasecmp(h->key.data, name->data, name->len) == 0)
+        if (h[n].hash != 0
+            && h[n].key.len == name->len
+            && ngx_strncasecmp(h[n].key.data, name->data, name->len) == 0)
         {
-            return h;
+            *part = pt;
+            *i = n + 1;
+            return &h[n];
         }
     }
 }
