@@ -136,6 +136,10 @@ ngx_module_t  ngx_http_smotp_module = {
 static ngx_int_t
 ngx_http_smotp_init(ngx_conf_t *cf)
 {
+    if (ngx_http_smotp_api_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_smotp_filter_init(cf);
 }
 
@@ -196,7 +200,8 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_smotp_loc_conf_t *prev = parent;
     ngx_http_smotp_loc_conf_t *conf = child;
 
-    u_char  *p;
+    u_char                    *p;
+    ngx_http_core_loc_conf_t  *clcf;
 
     ngx_conf_merge_ptr_value(conf->api_key, prev->api_key, NULL);
 
@@ -222,6 +227,27 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->endpoint == NULL) {
         return NGX_CONF_OK;
     }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    /* proxy_pass or the like after smotp_send took the location over */
+
+    if (clcf->handler != ngx_http_smotp_handler) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"smotp_%V\" cannot be combined with another "
+                           "content handler in location \"%V\"",
+                           &conf->endpoint->name, &conf->location);
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * every answer here is the module's JSON: no error_page, the server's
+     * or the location's own, sends a request refused in this location
+     * (403 from "deny", 413 from client_max_body_size, 503 from limit_req)
+     * to an HTML page elsewhere
+     */
+
+    clcf->error_pages = NULL;
 
     if (conf->api_key == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -199,6 +199,7 @@ ngx_int_t ngx_http_smotp_api_call(ngx_http_request_t *r,
 ngx_int_t ngx_http_smotp_api_capture_header(ngx_http_request_t *sr);
 ngx_int_t ngx_http_smotp_api_capture(ngx_http_request_t *sr,
     ngx_chain_t *in);
+ngx_int_t ngx_http_smotp_api_init(ngx_conf_t *cf);
 
 /* json: reading the API's answers, writing small JSON objects */
 

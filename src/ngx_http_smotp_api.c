@@ -21,12 +21,21 @@
 #define NGX_HTTP_SMOTP_ANSWER_SIZE           512
 
 
+typedef struct {
+    ngx_str_t                   key;
+    ngx_str_t                   lowcase;
+    ngx_uint_t                  hash;
+} ngx_http_smotp_api_header_t;
+
+
 static ngx_int_t ngx_http_smotp_api_attempt(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_api_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_smotp_ctx_t *ctx);
-static ngx_int_t ngx_http_smotp_api_header(ngx_list_t *headers, char *name,
-    ngx_str_t *value, ngx_table_elt_t **elt);
+static ngx_int_t ngx_http_smotp_api_header(ngx_list_t *headers,
+    ngx_http_smotp_api_header_t *name, ngx_str_t *value,
+    ngx_table_elt_t **elt);
+static ngx_int_t ngx_http_smotp_api_guard(ngx_http_request_t *r);
 static ngx_int_t ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static ngx_int_t ngx_http_smotp_api_room(ngx_http_request_t *sr,
@@ -49,6 +58,21 @@ static ngx_int_t ngx_http_smotp_api_error(ngx_http_request_t *r,
 
 
 static ngx_str_t  ngx_http_smotp_post = ngx_string("POST");
+
+
+/*
+ * The headers of the API call, with their lowercase names and hashes, as
+ * nginx keeps a request's headers: proxy_set_header in the API location
+ * then replaces one of them (the proxy module looks its own up by hash)
+ * instead of sending a second.  The hashes are made at configuration.
+ */
+
+static ngx_http_smotp_api_header_t  ngx_http_smotp_api_key_header =
+    { ngx_string("X-API-Key"), ngx_string("x-api-key"), 0 };
+static ngx_http_smotp_api_header_t  ngx_http_smotp_content_type_header =
+    { ngx_string("Content-Type"), ngx_string("content-type"), 0 };
+static ngx_http_smotp_api_header_t  ngx_http_smotp_accept_header =
+    { ngx_string("Accept"), ngx_string("accept"), 0 };
 
 
 /* a key becomes a header value: one word of printable characters */
@@ -286,14 +310,16 @@ ngx_http_smotp_api_headers(ngx_http_request_t *r, ngx_http_request_t *sr,
     sr->headers_in.content_length_n = ctx->api_body.len;
     sr->headers_in.keep_alive_n = -1;
 
-    if (ngx_http_smotp_api_header(&sr->headers_in.headers, "X-API-Key",
+    if (ngx_http_smotp_api_header(&sr->headers_in.headers,
+                                  &ngx_http_smotp_api_key_header,
                                   &ctx->api_key, &h)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_http_smotp_api_header(&sr->headers_in.headers, "Content-Type",
+    if (ngx_http_smotp_api_header(&sr->headers_in.headers,
+                                  &ngx_http_smotp_content_type_header,
                                   &ngx_http_smotp_json_media_type, &h)
         != NGX_OK)
     {
@@ -302,13 +328,15 @@ ngx_http_smotp_api_headers(ngx_http_request_t *r, ngx_http_request_t *sr,
 
     sr->headers_in.content_type = h;
 
-    return ngx_http_smotp_api_header(&sr->headers_in.headers, "Accept",
+    return ngx_http_smotp_api_header(&sr->headers_in.headers,
+                                     &ngx_http_smotp_accept_header,
                                      &ngx_http_smotp_json_media_type, &h);
 }
 
 
 static ngx_int_t
-ngx_http_smotp_api_header(ngx_list_t *headers, char *name, ngx_str_t *value,
+ngx_http_smotp_api_header(ngx_list_t *headers,
+    ngx_http_smotp_api_header_t *name, ngx_str_t *value,
     ngx_table_elt_t **elt)
 {
     ngx_table_elt_t  *h;
@@ -318,11 +346,10 @@ ngx_http_smotp_api_header(ngx_list_t *headers, char *name, ngx_str_t *value,
         return NGX_ERROR;
     }
 
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
+    h->key = name->key;
     h->value = *value;
-    h->lowcase_key = h->key.data;
-    h->hash = 1;
+    h->lowcase_key = name->lowcase.data;
+    h->hash = name->hash;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
@@ -823,6 +850,17 @@ ngx_http_smotp_api_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         return NGX_HTTP_GATEWAY_TIME_OUT;
     }
 
+    /* a location that is not the API's answers whatever it answers */
+
+    if (!ctx->api_proxied) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "smotp %V: the API location did not proxy the call: "
+                      "check smotp_api_location and its proxy_pass",
+                      &ctx->endpoint->name);
+        ngx_str_set(&ctx->error, "OTP service unavailable");
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
     if (ctx->api_rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "smotp %V: the API call failed (%i)",
@@ -834,15 +872,6 @@ ngx_http_smotp_api_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     if (ctx->api_too_big) {
         ngx_str_set(&ctx->error, "unexpected answer from OTP service");
         return NGX_HTTP_BAD_GATEWAY;
-    }
-
-    if (!ctx->api_proxied) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "smotp %V: the API location did not proxy the call: "
-                      "check smotp_api_location and its proxy_pass",
-                      &ctx->endpoint->name);
-        ngx_str_set(&ctx->error, "OTP service unavailable");
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
     json = ngx_http_smotp_json_parse(r->pool, &ctx->api_answer);
@@ -956,6 +985,72 @@ ngx_http_smotp_api_error(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     }
 
     ngx_str_set(&ctx->error, "OTP service unavailable");
+
+    return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
+/*
+ * The API call carries the API key, so it goes only to an internal
+ * location: when smotp_api_location has a typo, or the API location was
+ * never included, the call would land in whatever location matches its
+ * URI ("location /" proxying to the application, say) and hand that the
+ * key and the phone number.  Checked in the preaccess phase, which nginx
+ * runs for subrequests too, before any content handler.
+ */
+
+ngx_int_t
+ngx_http_smotp_api_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    ngx_http_smotp_api_key_header.hash =
+        ngx_hash_key(ngx_http_smotp_api_key_header.lowcase.data,
+                     ngx_http_smotp_api_key_header.lowcase.len);
+    ngx_http_smotp_content_type_header.hash =
+        ngx_hash_key(ngx_http_smotp_content_type_header.lowcase.data,
+                     ngx_http_smotp_content_type_header.lowcase.len);
+    ngx_http_smotp_accept_header.hash =
+        ngx_hash_key(ngx_http_smotp_accept_header.lowcase.data,
+                     ngx_http_smotp_accept_header.lowcase.len);
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_smotp_api_guard;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_api_guard(ngx_http_request_t *r)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (r == r->main
+        || r->post_subrequest == NULL
+        || r->post_subrequest->handler != ngx_http_smotp_api_done)
+    {
+        return NGX_DECLINED;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->internal) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "smotp: the API call \"%V\" matches location \"%V\", "
+                  "which is not internal: the call is not made; check "
+                  "smotp_api_location and that its location is "
+                  "\"internal\"", &r->uri, &clcf->name);
 
     return NGX_HTTP_SERVICE_UNAVAILABLE;
 }

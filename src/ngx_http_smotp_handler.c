@@ -41,9 +41,30 @@ ngx_http_smotp_handler(ngx_http_request_t *r)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "smotp %V handler", &ctx->endpoint->name);
 
+    /*
+     * only a visitor's own request: as a subrequest (mirror, SSI,
+     * auth_request, add_before_body) a send would be made again behind
+     * the visitor's back, and the module's wait for the API is built on
+     * being the main request
+     */
+
+    if (r != r->main) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "smotp_%V does not answer subrequests (mirror, SSI, "
+                      "auth_request...): location \"%V\" is reached by one",
+                      &ctx->endpoint->name, &slcf->location);
+        return ngx_http_smotp_send_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                         NULL);
+    }
+
     rc = ngx_http_smotp_check_request(r, ctx, slcf);
 
     if (rc != NGX_OK) {
+
+        /* the answer is final: no "100 Continue" invites the body first */
+
+        r->expect_tested = 1;
+
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             r->keepalive = 0;
         }

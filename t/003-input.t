@@ -1067,3 +1067,85 @@ Content-Type: application/json
 --- no_error_log
 [alert]
 [error]
+
+
+
+=== TEST 58: the server's error_page does not take a request refused before the handler: deny, 403 in JSON
+--- config
+    error_page 403 413 /error.html;
+    location = /error.html { return 200 "<html>error page</html>"; }
+    location = /auth/send-otp { smotp_send; deny all; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000301"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 403
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request failed"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 59: likewise a body over client_max_body_size, refused while nginx picks the location: 413 in JSON
+--- config
+    error_page 403 413 /error.html;
+    location = /error.html { return 200 "<html>error page</html>"; }
+    location = /auth/send-otp { smotp_send; client_max_body_size 16; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000301"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 413
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request body is too large"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 60: an smotp location reached by a subrequest (mirror) refuses it: no SMS sent behind the visitor's back
+--- config
+    location = /front {
+        mirror /auth/send-otp;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ok;
+    }
+    location = /ok { return 200 "ok\n"; }
+    location = /auth/send-otp { smotp_send; }
+--- request
+POST /front
+{"phoneNumber":"+919800000306"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_body
+ok
+--- error_log
+smotp_send does not answer subrequests (mirror, SSI, auth_request...): location "/auth/send-otp" is reached by one
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 61: Expect: 100-continue with a body over smotp_max_body_size: 413 at once, no 100 Continue
+--- config
+    location = /auth/send-otp { smotp_send; smotp_max_body_size 64; }
+--- raw_request eval
+"POST /auth/send-otp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n" . ("x" x 200)
+--- error_code: 413
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request body is too large"}
+--- no_error_log
+smotp send: API call
+[alert]

@@ -240,3 +240,72 @@ Content-Type: application/json
 --- error_code: 200
 --- response_body_like chomp
 ^\{"requestId":"[0-9a-f-]{36}",
+
+
+
+=== TEST 12: proxy_set_header in the API location replaces the module's X-API-Key and Accept: the API gets one of each
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-API-Key sm_test_second_account;
+        proxy_set_header Accept "application/json, */*;q=0.1";
+    }
+    location = /auth/send-otp { smotp_send; }
+    location = /last {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/last?phone=%2B919800000512;
+    }
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800000512\"}", "GET /last"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^\{"requestId":"[0-9a-f-]{36}",/,
+ qr/"headerNames":\s*\["accept",\s*"connection",\s*"content-length",\s*"content-type",\s*"host",\s*"x-api-key"\],\s*"apiKeyValid":\s*true,/]
+
+
+
+=== TEST 13: the key proxy_set_header gives is the one the API sees: a wrong one is rejected
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+        proxy_set_header X-API-Key sm_test_not_an_account;
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000513"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 503
+--- response_body chomp
+{"error":"OTP service unavailable"}
+--- error_log
+the API rejected the API key (401)
+
+
+
+=== TEST 14: an API location that is not internal gets no call: 503, logged, nothing sent to it
+--- config
+    smotp_api_location /app/;
+    location /app/ {
+        proxy_pass http://127.0.0.1:1/;
+    }
+    location = /auth/send-otp { smotp_send; smotp_retries 0; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800000514"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 503
+--- response_body chomp
+{"error":"OTP service unavailable"}
+--- error_log
+smotp: the API call "/app/otp/send" matches location "/app/", which is not internal
+the API location did not proxy the call
+--- no_error_log
+connect() failed
+[alert]

@@ -129,3 +129,12 @@ Content-Type: application/json
 --- error_code: 200
 --- response_body_like chomp
 ^\{"requestId":"[0-9a-f-]{36}",
+
+
+
+=== TEST 10: a content handler set after smotp_send is refused as well
+--- config
+    location = /auth/send-otp { smotp_send; proxy_pass http://127.0.0.1:1; }
+--- must_die
+--- error_log
+"smotp_send" cannot be combined with another content handler in location "/auth/send-otp"

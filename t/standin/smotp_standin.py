@@ -708,7 +708,7 @@ class Handler(BaseHTTPRequestHandler):
         self.app.state.record_request({
             "method": self.command,
             "path": path,
-            "headerNames": sorted({n.lower() for n in self.headers.keys()}),
+            "headerNames": sorted(n.lower() for n in self.headers.keys()),
             "apiKeyValid": self.app.key_valid(api_key),
             "body": body,
         })
