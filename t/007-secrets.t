@@ -71,3 +71,20 @@ Content-Type: application/json
 {"error":"OTP request expired"}
 --- no_error_log
 {{inbox:+919800000701:wrong_code}}
+
+
+
+=== TEST 4: the shortest number is masked as much: four of its eight digits hidden
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+18765432"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- error_log
++18****32
+--- no_error_log
+8765432
+**5432
