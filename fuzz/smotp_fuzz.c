@@ -272,7 +272,8 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 
-        rc = ngx_http_smotp_json_get_string(pool, json, names[i], &message);
+        rc = ngx_http_smotp_json_get_string(pool, json, names[i], &message,
+                                             NULL);
 
         if (rc == NGX_DECLINED || rc == NGX_ABORT) {
             continue;

@@ -226,7 +226,7 @@ cJSON *ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text);
 ngx_int_t ngx_http_smotp_json_object(ngx_pool_t *pool,
     ngx_http_smotp_json_member_t *members, ngx_uint_t n, ngx_str_t *out);
 ngx_int_t ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj,
-    const char *name, ngx_str_t *value);
+    const char *name, ngx_str_t *value, ngx_uint_t *escape);
 ngx_int_t ngx_http_smotp_json_get_id(cJSON *obj, const char *name,
     ngx_str_t *id);
 ngx_int_t ngx_http_smotp_json_get_count(cJSON *obj, const char *name,

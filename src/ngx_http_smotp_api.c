@@ -38,6 +38,7 @@ static ngx_int_t ngx_http_smotp_api_header(ngx_list_t *headers,
 static ngx_int_t ngx_http_smotp_api_guard(ngx_http_request_t *r);
 static ngx_int_t ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
+static ngx_http_smotp_ctx_t *ngx_http_smotp_api_ctx(ngx_http_request_t *sr);
 static ngx_int_t ngx_http_smotp_api_room(ngx_http_request_t *sr,
     ngx_http_smotp_ctx_t *ctx, off_t size);
 static void ngx_http_smotp_api_retry_after(ngx_http_request_t *sr,
@@ -415,6 +416,24 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
 
 /*
+ * The module's context when sr is one of its API subrequests (the one
+ * whose post-subrequest handler is ngx_http_smotp_api_done()), or NULL
+ */
+
+static ngx_http_smotp_ctx_t *
+ngx_http_smotp_api_ctx(ngx_http_request_t *sr)
+{
+    if (sr->post_subrequest == NULL
+        || sr->post_subrequest->handler != ngx_http_smotp_api_done)
+    {
+        return NULL;
+    }
+
+    return sr->post_subrequest->data;
+}
+
+
+/*
  * The header filter of the module's API subrequests: their headers go no
  * further, as the body goes nowhere but into ngx_http_smotp_api_capture().
  * nginx's own header filter would only mark them sent, as done here; the
@@ -425,9 +444,7 @@ ngx_http_smotp_api_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 ngx_int_t
 ngx_http_smotp_api_capture_header(ngx_http_request_t *sr)
 {
-    if (sr->post_subrequest == NULL
-        || sr->post_subrequest->handler != ngx_http_smotp_api_done)
-    {
+    if (ngx_http_smotp_api_ctx(sr) == NULL) {
         return NGX_DECLINED;
     }
 
@@ -453,13 +470,10 @@ ngx_http_smotp_api_capture(ngx_http_request_t *sr, ngx_chain_t *in)
     ngx_chain_t           *cl;
     ngx_http_smotp_ctx_t  *ctx;
 
-    if (sr->post_subrequest == NULL
-        || sr->post_subrequest->handler != ngx_http_smotp_api_done)
-    {
+    ctx = ngx_http_smotp_api_ctx(sr);
+    if (ctx == NULL) {
         return NGX_DECLINED;
     }
-
-    ctx = sr->post_subrequest->data;
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
@@ -933,10 +947,10 @@ ngx_http_smotp_api_error(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
         if (cJSON_IsObject(json)
             && ngx_http_smotp_json_get_string(r->pool, json, "message",
-                                              &ctx->error)
+                                              &ctx->error, NULL)
                != NGX_OK
             && ngx_http_smotp_json_get_string(r->pool, json, "error",
-                                              &ctx->error)
+                                              &ctx->error, NULL)
                != NGX_OK)
         {
             ngx_str_null(&ctx->error);
@@ -1033,10 +1047,7 @@ ngx_http_smotp_api_guard(ngx_http_request_t *r)
 {
     ngx_http_core_loc_conf_t  *clcf;
 
-    if (r == r->main
-        || r->post_subrequest == NULL
-        || r->post_subrequest->handler != ngx_http_smotp_api_done)
-    {
+    if (r == r->main || ngx_http_smotp_api_ctx(r) == NULL) {
         return NGX_DECLINED;
     }
 

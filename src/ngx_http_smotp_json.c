@@ -267,14 +267,14 @@ ngx_http_smotp_json_string(cJSON *obj, const char *name, u_char **text)
 
 
 /*
- * NGX_OK with a string member made safe by ngx_http_smotp_json_text(),
- * NGX_DECLINED when there is no such member, NGX_ABORT when it is not a
- * string
+ * NGX_OK with a string member made safe by ngx_http_smotp_json_text()
+ * (which sets "escape", when given), NGX_DECLINED when there is no such
+ * member, NGX_ABORT when it is not a string
  */
 
 ngx_int_t
 ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
-    ngx_str_t *value)
+    ngx_str_t *value, ngx_uint_t *escape)
 {
     u_char     *text;
     ngx_int_t   rc;
@@ -285,7 +285,7 @@ ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
         return rc;
     }
 
-    return ngx_http_smotp_json_text(pool, text, value, NULL);
+    return ngx_http_smotp_json_text(pool, text, value, escape);
 }
 
 
@@ -546,7 +546,6 @@ ngx_int_t
 ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data, char *name,
     ngx_http_smotp_json_type_e type, ngx_http_smotp_json_member_t *m)
 {
-    u_char      *text;
     ngx_int_t    rc;
     ngx_uint_t   escape;
 
@@ -558,13 +557,7 @@ ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data, char *name,
         return ngx_http_smotp_json_get_count(data, name, &m->num);
     }
 
-    rc = ngx_http_smotp_json_string(data, name, &text);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    rc = ngx_http_smotp_json_text(pool, text, &m->str, &escape);
+    rc = ngx_http_smotp_json_get_string(pool, data, name, &m->str, &escape);
 
     if (rc == NGX_OK && !escape) {
         m->type = NGX_HTTP_SMOTP_JSON_PLAIN;
