@@ -9,6 +9,11 @@
 
 
 #include "src/ngx_http_smotp.h"
+#include "src/ngx_http_smotp_handler.h"
+#include "src/ngx_http_smotp_key.h"
+#include "src/ngx_http_smotp_response.h"
+#include "src/ngx_http_smotp_subrequest.h"
+#include "src/ngx_http_smotp_variables.h"
 
 
 static ngx_int_t ngx_http_smotp_init(ngx_conf_t *cf);
@@ -28,9 +33,20 @@ static char *ngx_http_smotp_api_location(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_smotp_retry_backoff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_smotp_check_retries(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_smotp_check_time(ngx_conf_t *cf, void *post,
+    void *data);
 
 
 #define NGX_HTTP_SMOTP_KEY_FILE_MAX  4096
+#define NGX_HTTP_SMOTP_MAX_RETRIES   10
+
+
+static ngx_conf_post_t  ngx_http_smotp_retries_post =
+    { ngx_http_smotp_check_retries };
+static ngx_conf_post_t  ngx_http_smotp_deadline_post =
+    { ngx_http_smotp_check_time };
 
 
 static ngx_command_t  ngx_http_smotp_commands[] = {
@@ -82,7 +98,7 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_smotp_loc_conf_t, retries),
-      NULL },
+      &ngx_http_smotp_retries_post },
 
     { ngx_string("smotp_retry_backoff"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
@@ -96,7 +112,7 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_smotp_loc_conf_t, deadline),
-      NULL },
+      &ngx_http_smotp_deadline_post },
 
       ngx_null_command
 };
@@ -136,11 +152,13 @@ ngx_module_t  ngx_http_smotp_module = {
 static ngx_int_t
 ngx_http_smotp_init(ngx_conf_t *cf)
 {
-    if (ngx_http_smotp_api_init(cf) != NGX_OK) {
+    /* the capture filters of the API calls come before the JSON errors */
+
+    if (ngx_http_smotp_filter_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return ngx_http_smotp_filter_init(cf);
+    return ngx_http_smotp_subrequest_init(cf);
 }
 
 
@@ -548,12 +566,13 @@ ngx_http_smotp_retry_backoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     max = ngx_parse_time(&value[2], 0);
 
     if (base == (ngx_msec_t) NGX_ERROR || max == (ngx_msec_t) NGX_ERROR
-        || base > max)
+        || base == 0 || base > max)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid value \"%V %V\" in \"%V\" directive: "
-                           "two times, the first not larger than the second, "
-                           "are expected", &value[1], &value[2], &cmd->name);
+                           "two times, the first above zero and not larger "
+                           "than the second, are expected",
+                           &value[1], &value[2], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
@@ -561,4 +580,52 @@ ngx_http_smotp_retry_backoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->backoff_max = max;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * Each attempt costs the visitor's wait and some of the request's memory:
+ * a handful is all that a deadline of seconds leaves room for
+ */
+
+static char *
+ngx_http_smotp_check_retries(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t *np = data;
+
+    ngx_str_t  *value;
+
+    if (*np <= NGX_HTTP_SMOTP_MAX_RETRIES) {
+        return NGX_CONF_OK;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive: "
+                       "at most %d retries are allowed",
+                       &value[1], &value[0], NGX_HTTP_SMOTP_MAX_RETRIES);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_smotp_check_time(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t *mp = data;
+
+    ngx_str_t  *value;
+
+    if (*mp > 0) {
+        return NGX_CONF_OK;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive: "
+                       "a time above zero is expected", &value[1], &value[0]);
+
+    return NGX_CONF_ERROR;
 }

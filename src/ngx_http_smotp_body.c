@@ -8,7 +8,9 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_body.h"
+#include "ngx_http_smotp_headers.h"
+#include "ngx_http_smotp_json.h"
 
 
 static ngx_int_t ngx_http_smotp_read_body(ngx_http_request_t *r,
@@ -56,6 +58,10 @@ ngx_http_smotp_check_request(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
         ngx_str_set(&ctx->error, "method not allowed");
         return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    if (!ctx->endpoint->body) {
+        return NGX_OK;
     }
 
     if (r->headers_in.content_length_n > (off_t) slcf->max_body_size) {
@@ -524,48 +530,4 @@ ngx_http_smotp_content_coded(ngx_http_request_t *r)
     }
 
     return NGX_DECLINED;
-}
-
-
-/*
- * The next header named "name" in a list of headers (the client's request,
- * the API's answer), or NULL: "part" and "i" start at the list's first part
- * and 0, and are left past the header found, for the next call.  Headers
- * that nginx or a module has removed (hash 0) are skipped.
- */
-
-ngx_table_elt_t *
-ngx_http_smotp_header_next(ngx_list_part_t **part, ngx_uint_t *i,
-    ngx_str_t *name)
-{
-    ngx_uint_t        n;
-    ngx_list_part_t  *pt;
-    ngx_table_elt_t  *h;
-
-    pt = *part;
-    h = pt->elts;
-
-    for (n = *i; /* void */; n++) {
-
-        if (n >= pt->nelts) {
-            if (pt->next == NULL) {
-                *part = pt;
-                *i = n;
-                return NULL;
-            }
-
-            pt = pt->next;
-            h = pt->elts;
-            n = 0;
-        }
-
-        if (h[n].hash != 0
-            && h[n].key.len == name->len
-            && ngx_strncasecmp(h[n].key.data, name->data, name->len) == 0)
-        {
-            *part = pt;
-            *i = n + 1;
-            return &h[n];
-        }
-    }
 }

@@ -8,7 +8,10 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_handler.h"
+#include "ngx_http_smotp_body.h"
+#include "ngx_http_smotp_call.h"
+#include "ngx_http_smotp_response.h"
 
 
 static void ngx_http_smotp_body_handler(ngx_http_request_t *r);
@@ -72,6 +75,20 @@ ngx_http_smotp_handler(ngx_http_request_t *r)
         return ngx_http_smotp_send_error(r, rc, &ctx->error);
     }
 
+    if (!ctx->endpoint->body) {
+
+        /* a call without a body (a GET) has nothing of the client's to read */
+
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            r->keepalive = 0;
+        }
+
+        r->main->count++;
+        ngx_http_smotp_body_handler(r);
+
+        return NGX_DONE;
+    }
+
     rc = ngx_http_read_client_request_body(r, ngx_http_smotp_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -99,7 +116,7 @@ ngx_http_smotp_body_handler(ngx_http_request_t *r)
     }
 
     if (rc == NGX_OK) {
-        rc = ngx_http_smotp_api_call(r, ctx);
+        rc = ngx_http_smotp_call(r, ctx);
     }
 
     if (rc == NGX_DONE) {

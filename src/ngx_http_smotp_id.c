@@ -6,7 +6,11 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_id.h"
+#include "ngx_http_smotp_headers.h"
+#include "ngx_http_smotp_json.h"
+#include "ngx_http_smotp_key.h"
+#include "ngx_http_smotp_phone.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -100,7 +104,7 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (ngx_http_smotp_api_key_get(r, ctx) != NGX_OK) {
+    if (ngx_http_smotp_key_get(r, ctx) != NGX_OK) {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -259,6 +263,32 @@ ngx_http_smotp_id_valid(ngx_str_t *id)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * An id the API gave, such as the OTP request's: NGX_OK with an id that
+ * ngx_http_smotp_id_valid() takes, NGX_DECLINED when there is no such
+ * member, NGX_ABORT when it is not a string or not a valid id.  An id is
+ * ASCII, so it needs no ngx_http_smotp_json_text(): it is used in place.
+ */
+
+ngx_int_t
+ngx_http_smotp_id_get(cJSON *obj, const char *name, ngx_str_t *id)
+{
+    u_char     *text;
+    ngx_int_t   rc;
+
+    rc = ngx_http_smotp_json_string(obj, name, &text);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    id->data = text;
+    id->len = ngx_strlen(text);
+
+    return (ngx_http_smotp_id_valid(id) == NGX_OK) ? NGX_OK : NGX_ABORT;
 }
 
 

@@ -7,11 +7,9 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_json.h"
 
 
-static ngx_int_t ngx_http_smotp_json_string(cJSON *obj, const char *name,
-    u_char **text);
 static size_t ngx_http_smotp_utf8_char(u_char *p, size_t size);
 
 
@@ -245,7 +243,7 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
  * no such member (or it is null), NGX_ABORT when it is not a string
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_smotp_json_string(cJSON *obj, const char *name, u_char **text)
 {
     cJSON  *item;
@@ -286,32 +284,6 @@ ngx_http_smotp_json_get_string(ngx_pool_t *pool, cJSON *obj, const char *name,
     }
 
     return ngx_http_smotp_json_text(pool, text, value, escape);
-}
-
-
-/*
- * An id the API gave, such as the OTP request's: NGX_OK with an id that
- * ngx_http_smotp_id_valid() takes, NGX_DECLINED when there is no such
- * member, NGX_ABORT when it is not a string or not a valid id.  An id is
- * ASCII, so it needs no ngx_http_smotp_json_text(): it is used in place.
- */
-
-ngx_int_t
-ngx_http_smotp_json_get_id(cJSON *obj, const char *name, ngx_str_t *id)
-{
-    u_char     *text;
-    ngx_int_t   rc;
-
-    rc = ngx_http_smotp_json_string(obj, name, &text);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    id->data = text;
-    id->len = ngx_strlen(text);
-
-    return (ngx_http_smotp_id_valid(id) == NGX_OK) ? NGX_OK : NGX_ABORT;
 }
 
 

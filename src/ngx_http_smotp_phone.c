@@ -7,7 +7,7 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_phone.h"
 
 
 #define NGX_HTTP_SMOTP_PHONE_MIN_LEN     9

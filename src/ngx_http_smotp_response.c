@@ -9,7 +9,9 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_response.h"
+#include "ngx_http_smotp_headers.h"
+#include "ngx_http_smotp_json.h"
 
 
 static ngx_http_smotp_loc_conf_t *ngx_http_smotp_early_conf(
@@ -127,31 +129,6 @@ ngx_http_smotp_set_headers(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     {
         return NGX_ERROR;
     }
-
-    return NGX_OK;
-}
-
-
-/* a header of the module's answer, such as "Allow" */
-
-ngx_int_t
-ngx_http_smotp_add_header(ngx_http_request_t *r, char *name, ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value = *value;
-    h->lowcase_key = NULL;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
 
     return NGX_OK;
 }
@@ -302,22 +279,11 @@ ngx_http_smotp_early_conf(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_smotp_header_filter(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc;
     ngx_str_t                   text;
     ngx_http_smotp_ctx_t       *ctx;
     ngx_http_smotp_loc_conf_t  *slcf;
 
-    if (r != r->main) {
-        rc = ngx_http_smotp_api_capture_header(r);
-
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-
-        return ngx_http_next_header_filter(r);
-    }
-
-    if (r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
+    if (r != r->main || r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -355,26 +321,15 @@ ngx_http_smotp_header_filter(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_smotp_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_int_t                     rc;
     ngx_str_t                     json;
     ngx_buf_t                    *b;
     ngx_chain_t                  *cl, out;
     ngx_http_smotp_ctx_t         *ctx;
     ngx_http_smotp_json_member_t  m;
 
-    if (r != r->main) {
-        rc = ngx_http_smotp_api_capture(r, in);
-
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-
-        return ngx_http_next_body_filter(r, in);
-    }
-
     ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
 
-    if (ctx == NULL || !ctx->replaced || r->header_only) {
+    if (r != r->main || ctx == NULL || !ctx->replaced || r->header_only) {
         return ngx_http_next_body_filter(r, in);
     }
 

@@ -7,22 +7,31 @@
 
 
 #include "ngx_http_smotp.h"
+#include "ngx_http_smotp_id.h"
+#include "ngx_http_smotp_json.h"
+#include "ngx_http_smotp_phone.h"
 
 
 static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
-static ngx_int_t ngx_http_smotp_send_answer(ngx_pool_t *pool,
+static ngx_int_t ngx_http_smotp_send_answer(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
+static ngx_int_t ngx_http_smotp_send_done(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
 
 
 ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
     ngx_string("send"),
-    ngx_string("/otp/send"),
-    NGX_HTTP_POST,
+    NGX_HTTP_POST,                         /* the client's methods */
     ngx_string("POST"),
-    1,
+    1,                                     /* with a body */
+    NGX_HTTP_POST,                         /* the API call */
+    ngx_string("POST"),
+    ngx_string("/otp/send"),
+    1,                                     /* idempotent */
     ngx_http_smotp_send_prepare,
-    ngx_http_smotp_send_answer
+    ngx_http_smotp_send_answer,
+    ngx_http_smotp_send_done
 };
 
 
@@ -77,21 +86,20 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
 
 static ngx_int_t
-ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
+ngx_http_smotp_send_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     cJSON *data, ngx_str_t *json)
 {
     ngx_int_t                      rc;
     ngx_str_t                      id;
     ngx_uint_t                     n;
     ngx_http_smotp_json_member_t   m[3];
-    u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
 
     /* newer revisions of the API name the id "otpRequestId" */
 
-    rc = ngx_http_smotp_json_get_id(data, "requestId", &id);
+    rc = ngx_http_smotp_id_get(data, "requestId", &id);
 
     if (rc == NGX_DECLINED) {
-        rc = ngx_http_smotp_json_get_id(data, "otpRequestId", &id);
+        rc = ngx_http_smotp_id_get(data, "otpRequestId", &id);
     }
 
     if (rc != NGX_OK) {
@@ -105,7 +113,7 @@ ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
 
     /* expiresAt and attemptsLeft, when the API gives them */
 
-    rc = ngx_http_smotp_json_member(pool, data, "expiresAt",
+    rc = ngx_http_smotp_json_member(r->pool, data, "expiresAt",
                                     NGX_HTTP_SMOTP_JSON_STRING, &m[n]);
     if (rc == NGX_OK) {
         n++;
@@ -114,7 +122,7 @@ ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
         return (rc == NGX_ERROR) ? NGX_ERROR : NGX_HTTP_BAD_GATEWAY;
     }
 
-    rc = ngx_http_smotp_json_member(pool, data, "attemptsLeft",
+    rc = ngx_http_smotp_json_member(r->pool, data, "attemptsLeft",
                                     NGX_HTTP_SMOTP_JSON_NUMBER, &m[n]);
     if (rc == NGX_OK) {
         n++;
@@ -123,16 +131,25 @@ ngx_http_smotp_send_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    if (ngx_http_smotp_json_object(pool, m, n, json) != NGX_OK) {
+    if (ngx_http_smotp_json_object(r->pool, m, n, json) != NGX_OK) {
         return NGX_ERROR;
     }
 
     ctx->request_id = id;
 
-    ngx_log_error(NGX_LOG_INFO, pool->log, 0,
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    u_char  masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "smotp send: OTP sent to %*s, request %V",
                   ngx_http_smotp_phone_mask(masked, &ctx->phone), masked,
-                  &id);
+                  &ctx->request_id);
 
     return NGX_OK;
 }

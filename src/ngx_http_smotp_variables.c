@@ -6,7 +6,7 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_variables.h"
 
 
 static ngx_int_t ngx_http_smotp_api_status_variable(ngx_http_request_t *r,

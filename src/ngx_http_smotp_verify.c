@@ -8,6 +8,8 @@
 
 
 #include "ngx_http_smotp.h"
+#include "ngx_http_smotp_id.h"
+#include "ngx_http_smotp_json.h"
 
 
 #define NGX_HTTP_SMOTP_CODE_MIN_LEN  4
@@ -16,18 +18,24 @@
 
 static ngx_int_t ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
-static ngx_int_t ngx_http_smotp_verify_answer(ngx_pool_t *pool,
+static ngx_int_t ngx_http_smotp_verify_answer(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
+static ngx_int_t ngx_http_smotp_verify_done(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
 
 
 ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
     ngx_string("verify"),
-    ngx_string("/otp/verify"),
-    NGX_HTTP_POST,
+    NGX_HTTP_POST,                         /* the client's methods */
     ngx_string("POST"),
-    0,
+    1,                                     /* with a body */
+    NGX_HTTP_POST,                         /* the API call */
+    ngx_string("POST"),
+    ngx_string("/otp/verify"),
+    0,                                     /* a code's attempt is used up */
     ngx_http_smotp_verify_prepare,
-    ngx_http_smotp_verify_answer
+    ngx_http_smotp_verify_answer,
+    ngx_http_smotp_verify_done
 };
 
 
@@ -81,7 +89,7 @@ ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_smotp_verify_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
+ngx_http_smotp_verify_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     cJSON *data, ngx_str_t *json)
 {
     cJSON                         *verified;
@@ -100,7 +108,7 @@ ngx_http_smotp_verify_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
     m[0].num = cJSON_IsTrue(verified);
     n = 1;
 
-    rc = ngx_http_smotp_json_member(pool, data, "attemptsLeft",
+    rc = ngx_http_smotp_json_member(r->pool, data, "attemptsLeft",
                                     NGX_HTTP_SMOTP_JSON_NUMBER, &m[n]);
     if (rc == NGX_OK) {
         n++;
@@ -109,13 +117,22 @@ ngx_http_smotp_verify_answer(ngx_pool_t *pool, ngx_http_smotp_ctx_t *ctx,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    if (ngx_http_smotp_json_object(pool, m, n, json) != NGX_OK) {
+    if (ngx_http_smotp_json_object(r->pool, m, n, json) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_INFO, pool->log, 0,
+    ctx->verified = m[0].num;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_verify_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "smotp verify: request %V %s", &ctx->request_id,
-                  m[0].num ? "verified" : "not verified");
+                  ctx->verified ? "verified" : "not verified");
 
     return NGX_OK;
 }

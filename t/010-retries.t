@@ -767,7 +767,7 @@ X-Time: ^(0\.9|1\.[0-4])\d*$
 --- response_body chomp
 {"error":"OTP service timed out"}
 --- error_log
-no answer from the API within smotp_deadline (1000ms, 1 attempts)
+no answer from the API within smotp_deadline (1000ms, 1 attempt), client:
 finalize http upstream request: -4
 --- no_error_log
 [alert]
