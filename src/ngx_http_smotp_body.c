@@ -26,6 +26,7 @@ static ngx_int_t ngx_http_smotp_set_field(ngx_pool_t *pool,
 static ngx_int_t ngx_http_smotp_media_type(ngx_str_t *value,
     ngx_str_t *type);
 static ngx_int_t ngx_http_smotp_has_nul(ngx_str_t *body);
+static ngx_int_t ngx_http_smotp_has_control(ngx_str_t *body);
 static ngx_int_t ngx_http_smotp_content_coded(ngx_http_request_t *r);
 
 
@@ -286,7 +287,8 @@ ngx_http_smotp_parse_json(ngx_pool_t *pool, ngx_str_t *body,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    json = ngx_http_smotp_json_parse(pool, body);
+    json = (ngx_http_smotp_has_control(body) == NGX_OK)
+           ? NULL : ngx_http_smotp_json_parse(pool, body);
 
     if (json == NULL) {
         ngx_str_set(error, "request body is not valid JSON");
@@ -496,6 +498,29 @@ ngx_http_smotp_has_nul(ngx_str_t *body)
 
         p += 2;
     }
+}
+
+
+/*
+ * NGX_OK when the body has a control character other than the three that
+ * JSON takes as white space (RFC 8259): cJSON would take any of them for
+ * white space, and none is allowed unescaped in a string
+ */
+
+static ngx_int_t
+ngx_http_smotp_has_control(ngx_str_t *body)
+{
+    u_char  *p, *last;
+
+    last = body->data + body->len;
+
+    for (p = body->data; p < last; p++) {
+        if (*p < 0x20 && *p != '\t' && *p != LF && *p != CR) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
 }
 
 

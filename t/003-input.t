@@ -1149,3 +1149,54 @@ Content-Type: application/json
 --- no_error_log
 smotp send: API call
 [alert]
+
+
+
+=== TEST 62: a control byte before the JSON (0x01) is not white space: 400, no API call
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request eval
+"POST /auth/send-otp\n" . "\x01{\"phoneNumber\":\"+919800000331\"}"
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":"request body is not valid JSON"}
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 63: a control byte between tokens (0x1f) or a raw form feed: 400, no API call
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request eval
+["POST /auth/send-otp\n" . "{\"phoneNumber\":\x1f\"+919800000332\"}",
+ "POST /auth/send-otp\n" . "{\"phoneNumber\":\"+919800000333\"\x0c}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[400, 400]
+--- response_body eval
+["{\"error\":\"request body is not valid JSON\"}",
+ "{\"error\":\"request body is not valid JSON\"}"]
+--- no_error_log
+smotp send: API call
+[alert]
+
+
+
+=== TEST 64: the white space JSON has (space, tab, CR, LF) is taken around and between tokens
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- request eval
+"POST /auth/send-otp\n" . " \t\r\n{ \"phoneNumber\" :\t\"+919800000334\"\r\n}\n"
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_body_like: ^\{"requestId":"[0-9a-f-]{36}",
+--- no_error_log
+[alert]

@@ -305,7 +305,7 @@ Content-Type: application/json
 {"error":"OTP service unavailable"}
 --- error_log
 smotp: the API call "/app/otp/send" matches location "/app/", which is not internal
-the API location did not proxy the call
+the API location did not proxy the call, it refused it (503)
 --- no_error_log
 connect() failed
 [alert]

@@ -138,3 +138,50 @@ Content-Type: application/json
 --- must_die
 --- error_log
 "smotp_send" cannot be combined with another content handler in location "/auth/send-otp"
+
+
+
+=== TEST 11: smotp_retries above 10 is refused
+--- config
+    location = /auth/send-otp { smotp_send; smotp_retries 11; }
+--- must_die
+--- error_log
+invalid value "11" in "smotp_retries" directive: at most 10 retries are allowed
+
+
+
+=== TEST 12: smotp_retries 10 is taken
+--- config
+    location = /auth/send-otp { smotp_send; smotp_retries 10; }
+--- request
+GET /auth/send-otp
+--- error_code: 405
+--- response_body chomp
+{"error":"method not allowed"}
+
+
+
+=== TEST 13: smotp_deadline 0 is refused
+--- config
+    location = /auth/send-otp { smotp_send; smotp_deadline 0; }
+--- must_die
+--- error_log
+invalid value "0" in "smotp_deadline" directive: a time above zero is expected
+
+
+
+=== TEST 14: smotp_retry_backoff with a base of 0 is refused
+--- config
+    location = /auth/send-otp { smotp_send; smotp_retry_backoff 0 0; }
+--- must_die
+--- error_log
+invalid value "0 0" in "smotp_retry_backoff" directive: two times, the first above zero and not larger than the second, are expected
+
+
+
+=== TEST 15: smotp_retry_backoff with the base above the most is refused
+--- config
+    location = /auth/send-otp { smotp_send; smotp_retry_backoff 2s 1s; }
+--- must_die
+--- error_log
+invalid value "2s 1s" in "smotp_retry_backoff" directive: two times, the first above zero and not larger than the second, are expected
