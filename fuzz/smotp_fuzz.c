@@ -31,6 +31,10 @@
 #include <ngx_http.h>
 
 #include "ngx_http_smotp.h"
+#include "ngx_http_smotp_body.h"
+#include "ngx_http_smotp_id.h"
+#include "ngx_http_smotp_json.h"
+#include "ngx_http_smotp_phone.h"
 
 #include <stdio.h>
 #include <stdlib.h>
