@@ -256,6 +256,7 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_int_t                      rc;
     ngx_str_t                      text, answer, message;
     ngx_uint_t                     i;
+    ngx_http_request_t             r;
     ngx_http_smotp_ctx_t          *ctx;
     ngx_http_smotp_json_member_t   m;
     static const char             *names[] = { "message", "error" };
@@ -315,7 +316,12 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
         ctx->endpoint = endpoint;
         ngx_str_set(&ctx->phone, "+919876543210");
 
-        rc = endpoint->answer(pool, ctx, data_obj, &answer);
+        /* answer() takes of the request only its pool */
+
+        ngx_memzero(&r, sizeof(ngx_http_request_t));
+        r.pool = pool;
+
+        rc = endpoint->answer(&r, ctx, data_obj, &answer);
 
         if (rc == NGX_OK) {
             ngx_fuzz_check_json(pool, &answer, NULL, NULL);
