@@ -44,7 +44,8 @@ test-reload: deps all
 install: $(MODULE)
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(SHARE_DIR)
 	install -m 644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
-	install -m 644 conf/api.conf conf/api_location.conf $(DESTDIR)$(SHARE_DIR)/
+	install -m 644 conf/api.conf conf/api_location.conf \
+	    conf/api_location_resolver.conf $(DESTDIR)$(SHARE_DIR)/
 
 clean:
 	rm -rf $(BUILD) t/servroot

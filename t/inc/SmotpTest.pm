@@ -9,7 +9,11 @@ package SmotpTest;
 # - {{inbox:+PHONE:FIELD}} in a block's request, error_log or no_error_log
 #   is replaced, right before the block runs, with what the stand-in's
 #   test inbox holds for that phone: FIELD is code, requestId, count, or
-#   wrong_code (a code that is not the one sent).
+#   wrong_code (a code that is not the one sent);
+# - a block with a section name the suite does not know (a misspelt
+#   "--- reponse_body" would otherwise pass on its status alone), or with
+#   one section given twice (the last would silently win), stops the
+#   script before the block runs, naming the block and the section.
 
 use strict;
 use warnings;
@@ -26,6 +30,71 @@ my $api_location = <<'_EOC_';
         proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
     }
 _EOC_
+
+
+# The sections the project's runner (t/lib, see its README) carries, all
+# of which the CPAN Test::Nginx::Socket knows too; ONLY, SKIP and LAST are
+# Test::Base's markers.
+my %Sections = map { $_ => 1 } qw(
+    main_config http_config config post_main_config server_name
+    user_files init log_level error_log_file
+
+    request raw_request raw_request_middle_delay pipelined_requests
+    more_headers server_addr_for_client
+
+    error_code error_code_like response_headers response_headers_like
+    raw_response_headers_like raw_response_headers_unlike response_body
+    response_body_like response_body_unlike response_body_filters charset
+
+    error_log no_error_log grep_error_log grep_error_log_out access_log
+    no_access_log shutdown_error_log no_shutdown_error_log
+
+    timeout abort wait shutdown ignore_response http09 must_die
+
+    skip_nginx skip_nginx2 skip_openssl skip_eval todo todo_nginx
+
+    ONLY SKIP LAST
+);
+
+
+# The block's section names in file order, a name given twice listed
+# twice.  Test::Base keeps the list as the value of a section (a list
+# holding it); the project's runner keeps the list itself.
+sub section_names {
+    my ($block) = @_;
+
+    my $order = $block->{_section_order};
+
+    if (ref $order eq 'ARRAY' && @$order == 1 && ref $order->[0] eq 'ARRAY') {
+        $order = $order->[0];
+    }
+
+    die "SmotpTest: cannot read the section names of block \""
+        . $block->name . "\" from this Test::Nginx\n"
+        unless ref $order eq 'ARRAY';
+
+    return @$order;
+}
+
+
+sub check_sections {
+    my ($block) = @_;
+
+    my (%seen, @bad);
+
+    for my $name (section_names($block)) {
+        if (!$Sections{$name}) {
+            push @bad, "unknown section \"--- $name\"";
+
+        } elsif ($seen{$name}++ == 1) {
+            push @bad, "section \"--- $name\" given more than once";
+        }
+    }
+
+    return unless @bad;
+
+    die "$0: block \"" . $block->name . "\": " . join('; ', @bad) . "\n";
+}
 
 
 sub standin_get {
@@ -80,6 +149,8 @@ sub import {
     Test::Nginx::Socket::add_block_preprocessor(sub {
         my $block = shift;
 
+        check_sections($block);
+
         if (!defined $block->http_config) {
             $block->set_value("http_config", "    smotp_api_key $ApiKey;\n");
         }
@@ -95,6 +166,8 @@ sub import {
             my $new = expand($v);
             $block->set_value($name, $new);
         }
+
+        return $block;
     });
 }
 

@@ -120,7 +120,10 @@ sub _make_block {
                 Carp::croak("'$t' is a reserved name. Use something else.\n");
             }
             $type = $t;
-            push @order, $type unless exists $value{$type};
+            # as in Test::Base, a section given twice is listed twice in
+            # the order (so that a block preprocessor can see it) and its
+            # last value wins
+            push @order, $type;
             $filters{$type} = $f;
             $value{$type} = '';
             next;
@@ -132,7 +135,9 @@ sub _make_block {
         }
     }
 
-    for my $t (@order) {
+    my %once;
+
+    for my $t (grep { !$once{$_}++ } @order) {
         my $f = $filters{$t};
         my $v = $value{$t};
         if ($f =~ /:(\s|\z)/) {
@@ -231,7 +236,9 @@ sub run_filters {
     my $self = shift;
     Carp::croak("Attempt to filter a block twice") if $self->{_is_filtered};
 
-    for my $type (@{ $self->{_section_order} }) {
+    my %once;
+
+    for my $type (grep { !$once{$_}++ } @{ $self->{_section_order} }) {
         my @value = @{ $self->{$type} || [] };
         $self->original_values->{$type} = $value[0];
 
