@@ -22,7 +22,9 @@ The reasons file (scripts/coverage-reasons.txt) has two kinds of lines:
 
     GLOB | REGEX | REASON    a reason for the uncovered lines of the files
                              that match GLOB (fnmatch, relative to --root)
-                             whose text REGEX finds (re.search)
+                             whose text REGEX finds (re.search in the line
+                             and the 8 lines before it, joined by newlines:
+                             \Z is the end of the line itself)
     alloc | NAME             NAME is a function that fails only when memory
                              runs out, like ngx_palloc
 
@@ -200,6 +202,9 @@ def is_alloc_failure(src, n, allocators):
     return any(re.search(re.escape(t) + r"\s*=[^=]", text) for t in tested)
 
 
+# a reason's REGEX sees the line with this many lines before it
+CONTEXT = 8
+
 ERROR_RETURN = {"NGX_ERROR", "NULL", "NGX_CONF_ERROR"}
 
 
@@ -331,8 +336,9 @@ def main():
                 alloc.append((where, text, None))
                 continue
             reason = None
+            window = "\n".join(src[max(1, n - CONTEXT):n + 1])
             for r in reasons:
-                if fnmatch.fnmatch(rel, r["glob"]) and r["regex"].search(text):
+                if fnmatch.fnmatch(rel, r["glob"]) and r["regex"].search(window):
                     r["used"] += 1
                     reason = r["text"]
                     break

@@ -48,9 +48,9 @@ Content-Type: application/json
 
 === TEST 2: bytes that are not UTF-8 become "?"; a 4-byte character is kept
 --- config eval
-# a, U+1F600, b, FF, c, C3 then "A" (no continuation), d, ED A0 80 (a
+# a, U+1F600, b, FF, U+00E9, c, C3 then "A" (no continuation), d, ED A0 80 (a
 # surrogate), e, and a lead byte C3 with nothing after it
-main::api_location("status=400; message_hex=61f09f9880" . "62ff" . "63c341"
+main::api_location("status=400; message_hex=61f09f9880" . "62ffc3a9" . "63c341"
                    . "64eda080" . "65c3")
 . '    location = /auth/send-otp { smotp_send; smotp_retries 0; }'
 --- request
@@ -60,7 +60,7 @@ POST /auth/send-otp
 Content-Type: application/json
 --- error_code: 400
 --- response_body eval
-"{\"error\":\"a\xf0\x9f\x98\x80b?c?Ad???e?\"}"
+"{\"error\":\"a\xf0\x9f\x98\x80b?\xc3\xa9c?Ad???e?\"}"
 --- no_error_log
 [alert]
 
