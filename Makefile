@@ -4,6 +4,8 @@
 #   make NGINX_SRC=/path/to/nginx-x.y.z    against an upstream tree
 #   make demo       nginx with the module in front of the local API stand-in
 #   make test       the whole test suite (t/*.t)
+#   make coverage   the suite against the module built with gcov: line and
+#                   branch figures, the lines never run (build/coverage)
 
 NGINX_SRC   ?= /usr/share/nginx/src
 BUILD       ?= build
@@ -18,7 +20,7 @@ DESTDIR     ?=
 MODULES_DIR ?= /usr/lib/nginx/modules
 SHARE_DIR   ?= /usr/share/nginx/smotp
 
-.PHONY: all deps demo test test-reload install clean bench
+.PHONY: all deps demo test test-reload install clean bench coverage
 
 all: $(MODULE)
 
@@ -37,6 +39,10 @@ demo: deps all
 
 test: deps all
 	scripts/test.sh
+
+# its own build of the module in build/coverage, the one above left alone
+coverage: deps
+	scripts/coverage.sh
 
 test-reload: deps all
 	scripts/reload-check.py

@@ -321,11 +321,26 @@ def _one_of(*allowed: str) -> Callable[[str], str]:
     return check
 
 
+def _raw_text(value: str) -> bytes:
+    """Bytes given in hex, to be sent unescaped inside a JSON string: any
+    byte but '"', '\\' and control characters, which would end or break
+    the string; not checked to be UTF-8, which is the point."""
+    raw = bytes.fromhex(value)
+    if any(b < 0x20 or b in b'"\\' for b in raw):
+        raise ValueError("no control characters, '\"' or '\\'")
+    return raw
+
+
+# stands for message_hex's bytes in the envelope until it is serialised
+RAW_MESSAGE = "\x00smotp-standin-raw-message\x00"
+
+
 # name -> validator of its value (raises ValueError)
 FAULT_PARAMS: dict[str, Callable[[str], Any]] = {
     "status": _number(int, 100, 599),
     "message": str,
     "message_field": _one_of("message", "error"),
+    "message_hex": _raw_text,
     "retry_after": str,
     "delay": _number(float, 0, 3600),
     "reset": _one_of("headers", "body", "midway"),
@@ -336,6 +351,7 @@ FAULT_PARAMS: dict[str, Callable[[str], Any]] = {
     "id_name": _one_of("requestId", "otpRequestId"),
     "id": str,
     "fail_first": _number(int, 0, 1_000_000),
+    "attempts_left": json.loads,
     "pad": _number(int, 0, 1_000_000),
 }
 
@@ -542,8 +558,17 @@ class App:
                 env["data"] = self.rename_id(result, faults)
         else:
             env[faults.get("message_field", "message")] = (
-                result.message or status_phrase(result.status))
+                RAW_MESSAGE if "message_hex" in faults
+                else result.message or status_phrase(result.status))
         return env
+
+    @staticmethod
+    def raw_message(body: bytes, faults: dict) -> bytes:
+        """message_hex's bytes in place of their stand-in, unescaped."""
+        if "message_hex" not in faults:
+            return body
+        return body.replace(to_json(RAW_MESSAGE),
+                            b'"' + faults["message_hex"] + b'"', 1)
 
     def failure(self, status: int, message: str) -> Response:
         """A failure envelope outside the API handlers (bad request...)."""
@@ -555,6 +580,8 @@ class App:
         data = result.data or {}
         if "id" in faults and "requestId" in data:
             data = dict(data, requestId=faults["id"])
+        if "attempts_left" in faults:
+            data = dict(data, attemptsLeft=faults["attempts_left"])
         if faults.get("id_name") != "otpRequestId" or "requestId" not in data:
             return data
         renamed = {"otpRequestId": data["requestId"]}
@@ -580,13 +607,16 @@ class App:
                             "text/html; charset=utf-8", extra)
         env = self.envelope(result, faults)
         if kind == "notobject":
-            return Response(result.status, to_json([env]), headers=extra)
+            return Response(result.status,
+                            self.raw_message(to_json([env]), faults),
+                            headers=extra)
         size = HUGE_SIZE if kind == "huge" else faults.get("pad")
         if size is not None:
             env["padding"] = ""
             room = size - len(to_json(env))
             env["padding"] = "x" * max(room, 0)
-        return Response(result.status, to_json(env), headers=extra)
+        return Response(result.status, self.raw_message(to_json(env), faults),
+                        headers=extra)
 
     # ---- test helpers (no API key)
 
