@@ -152,13 +152,17 @@ ngx_module_t  ngx_http_smotp_module = {
 static ngx_int_t
 ngx_http_smotp_init(ngx_conf_t *cf)
 {
-    /* the capture filters of the API calls come before the JSON errors */
+    ngx_int_t  rc;
 
-    if (ngx_http_smotp_filter_init(cf) != NGX_OK) {
-        return NGX_ERROR;
+    /* the capture filters of the API calls, set up last, come first */
+
+    rc = ngx_http_smotp_filter_init(cf);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_subrequest_init(cf);
     }
 
-    return ngx_http_smotp_subrequest_init(cf);
+    return rc;
 }
 
 

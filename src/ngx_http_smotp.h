@@ -92,10 +92,9 @@ typedef struct {
 
     /*
      * after an answer was made from the API's data, before it is sent:
-     * what a success leaves behind (a log line, a count); NGX_OK, or
-     * NGX_ERROR.  May be NULL.
+     * what a success leaves behind (a log line, a count); may be NULL
      */
-    ngx_int_t                 (*done)(ngx_http_request_t *r,
+    void                      (*done)(ngx_http_request_t *r,
                                       ngx_http_smotp_ctx_t *ctx);
 } ngx_http_smotp_endpoint_t;
 

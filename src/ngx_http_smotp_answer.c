@@ -104,8 +104,8 @@ ngx_http_smotp_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     rc = ctx->endpoint->answer(r, ctx, data, &answer);
 
     if (rc == NGX_OK) {
-        if (ctx->endpoint->done && ctx->endpoint->done(r, ctx) != NGX_OK) {
-            return NGX_ERROR;
+        if (ctx->endpoint->done) {
+            ctx->endpoint->done(r, ctx);
         }
 
         return ngx_http_smotp_send_json(r, NGX_HTTP_OK, &answer);

@@ -16,7 +16,7 @@ static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_send_answer(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
-static ngx_int_t ngx_http_smotp_send_done(ngx_http_request_t *r,
+static void ngx_http_smotp_send_done(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 
 
@@ -141,7 +141,7 @@ ngx_http_smotp_send_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 }
 
 
-static ngx_int_t
+static void
 ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
     u_char  masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
@@ -150,6 +150,4 @@ ngx_http_smotp_send_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
                   "smotp send: OTP sent to %*s, request %V",
                   ngx_http_smotp_phone_mask(masked, &ctx->phone), masked,
                   &ctx->request_id);
-
-    return NGX_OK;
 }

@@ -20,7 +20,7 @@ static ngx_int_t ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_verify_answer(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
-static ngx_int_t ngx_http_smotp_verify_done(ngx_http_request_t *r,
+static void ngx_http_smotp_verify_done(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 
 
@@ -127,12 +127,10 @@ ngx_http_smotp_verify_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 }
 
 
-static ngx_int_t
+static void
 ngx_http_smotp_verify_done(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "smotp verify: request %V %s", &ctx->request_id,
                   ctx->verified ? "verified" : "not verified");
-
-    return NGX_OK;
 }

@@ -179,7 +179,7 @@ the closing bracket in "http_x_key" variable is missing
     location = /auth/send-otp { smotp_send; smotp_retry_backoff 2s 1s; }
 --- must_die
 --- error_log
-invalid value "2s 1s" in "smotp_retry_backoff" directive: two times, the first not larger than the second, are expected
+invalid value "2s 1s" in "smotp_retry_backoff" directive: two times, the first above zero and not larger than the second, are expected
 
 
 
