@@ -13,6 +13,7 @@
 static ngx_int_t ngx_http_smotp_json_string(cJSON *obj, const char *name,
     u_char **text);
 static size_t ngx_http_smotp_utf8_char(u_char *p, size_t size);
+static void ngx_http_smotp_json_cleanup(void *data);
 
 
 /* what the module answers, sends the API and takes from clients */
@@ -21,106 +22,41 @@ ngx_str_t  ngx_http_smotp_json_media_type = ngx_string("application/json");
 
 
 /*
- * cJSON's trees live in the request's pool: no malloc() or free() per
- * node on the hot path, nothing to delete, and nothing lost when a request
- * ends early.  cJSON's allocation hooks are process-wide, so they point at
- * the pool only for the length of one parse (a worker runs one request's
- * code at a time) and are put back to malloc() and free() after it.  A
- * tree made here is never given to cJSON_Delete(), and no other cJSON call
- * that allocates is made while the hooks point here.
- *
- * A parse takes one piece of the pool, sized for the tree of a usual text
- * of that length, and hands it out to cJSON's nodes and strings in turn;
- * when it runs out, the rest comes from the pool one by one.
+ * cJSON's allocation hooks are process-wide, and another user of libcjson
+ * in the same process (another module, a Lua C library) may have set its
+ * own: cJSON_InitHooks() cannot say what they were, so nothing here sets
+ * them.  A tree is made with the hooks in effect and deleted by a cleanup
+ * of the pool it was parsed for, with the same hooks.  The strings the
+ * module takes from a tree in place (the client's fields, the API's ids and
+ * texts) stay valid as long as the pool's own memory: the pool runs its
+ * cleanups first when it is destroyed, after the request is logged.
  */
-
-#define NGX_HTTP_SMOTP_JSON_ARENA(len)  (128 + 4 * ngx_min(len, 1024))
-
-typedef struct {
-    ngx_pool_t                 *pool;
-    u_char                     *pos;
-    size_t                      left;
-} ngx_http_smotp_json_arena_t;
-
-
-static ngx_http_smotp_json_arena_t  ngx_http_smotp_json_arena;
-
-
-static void *
-ngx_http_smotp_json_alloc(size_t size)
-{
-    u_char                       *p;
-    ngx_http_smotp_json_arena_t  *a;
-
-    a = &ngx_http_smotp_json_arena;
-
-    size = ngx_align(size, NGX_ALIGNMENT);
-
-    if (size && size <= a->left) {
-        p = a->pos;
-        a->pos += size;
-        a->left -= size;
-        return p;
-    }
-
-    return ngx_palloc(a->pool, size);
-}
-
-
-static void
-ngx_http_smotp_json_free(void *p)
-{
-    /* the pool frees it with the request */
-}
-
-
-/* a whole text, one JSON value, nothing but white space after it */
 
 cJSON *
 ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
 {
-    u_char       *arena;
-    size_t        size;
-    cJSON        *json;
-    const char   *end, *last;
-    cJSON_Hooks   hooks;
+    cJSON               *json;
+    const char          *end, *last;
+    ngx_pool_cleanup_t  *cln;
 
     if (text->len == 0) {
         return NULL;
     }
 
-#if (NGX_DEBUG_PALLOC)
-    /* each node and string an allocation of its own, for the sanitizers */
-    size = 0;
-    arena = NULL;
-#else
-    size = NGX_HTTP_SMOTP_JSON_ARENA(text->len);
+    /* first, so that no tree is made without a way to delete it */
 
-    arena = ngx_palloc(pool, size);
-    if (arena == NULL) {
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
         return NULL;
     }
-#endif
-
-    ngx_http_smotp_json_arena.pool = pool;
-    ngx_http_smotp_json_arena.pos = arena;
-    ngx_http_smotp_json_arena.left = size;
-
-    hooks.malloc_fn = ngx_http_smotp_json_alloc;
-    hooks.free_fn = ngx_http_smotp_json_free;
-
-    cJSON_InitHooks(&hooks);
 
     end = NULL;
 
     json = cJSON_ParseWithLengthOpts((const char *) text->data, text->len,
                                      &end, 0);
 
-    cJSON_InitHooks(NULL);
-    ngx_memzero(&ngx_http_smotp_json_arena,
-                sizeof(ngx_http_smotp_json_arena_t));
-
     if (json == NULL) {
+        /* the cleanup has no handler: it does nothing */
         return NULL;
     }
 
@@ -133,10 +69,21 @@ ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
     }
 
     if (end != last) {
+        cJSON_Delete(json);
         return NULL;
     }
 
+    cln->handler = ngx_http_smotp_json_cleanup;
+    cln->data = json;
+
     return json;
+}
+
+
+static void
+ngx_http_smotp_json_cleanup(void *data)
+{
+    cJSON_Delete(data);
 }
 
 
@@ -346,14 +293,14 @@ ngx_http_smotp_json_get_count(cJSON *obj, const char *name, ngx_int_t *value)
 
 
 /*
- * Text from outside (the API's messages and ids, in the pool with the
- * tree) made safe to write in a JSON answer: valid UTF-8, anything else
- * becomes "?", and at most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN bytes.  Text
- * that is fine as it is, as the API's text nearly always is, is used in
- * place; only text to mend is copied.  "escape", when given, is set to 1
- * if the text has characters that JSON escapes (control characters, '"'
- * and '\\'), found in the same pass, so that text without them can be
- * written as it is.
+ * Text from outside (the API's messages and ids, in a tree that lives as
+ * long as the pool) made safe to write in a JSON answer: valid UTF-8,
+ * anything else becomes "?", and at most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN
+ * bytes.  Text that is fine as it is, as the API's text nearly always is,
+ * is used in place; only text to mend is copied.  "escape", when given,
+ * is set to 1 if the text has characters that JSON escapes (control
+ * characters, '"' and '\\'), found in the same pass, so that text without
+ * them can be written as it is.
  */
 
 ngx_int_t
