@@ -131,6 +131,10 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
             len += NGX_INT_T_LEN;
             break;
 
+        case NGX_HTTP_SMOTP_JSON_DECIMAL:
+            len += m->str.len;
+            break;
+
         default: /* NGX_HTTP_SMOTP_JSON_BOOL */
             len += sizeof("false") - 1;
         }
@@ -172,6 +176,10 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
 
         case NGX_HTTP_SMOTP_JSON_NUMBER:
             p = ngx_sprintf(p, "%i", m->num);
+            break;
+
+        case NGX_HTTP_SMOTP_JSON_DECIMAL:
+            p = ngx_cpymem(p, m->str.data, m->str.len);
             break;
 
         default: /* NGX_HTTP_SMOTP_JSON_BOOL */
@@ -287,6 +295,119 @@ ngx_http_smotp_json_get_count(cJSON *obj, const char *name, ngx_int_t *value)
     }
 
     *value = (ngx_int_t) d;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A decimal number, such as a wallet's balance, as text to write in a JSON
+ * answer as it is: NGX_OK, NGX_DECLINED when there is no such member (or
+ * it is null), NGX_ABORT when it is not a number or its magnitude, once
+ * rounded, is not below 10^15 (cJSON reads 1e999 as an infinity),
+ * NGX_ERROR.
+ *
+ * A double keeps 15 significant decimal digits (DBL_DIG), so the text is
+ * rounded at the 15th digit from the units' place: what the API wrote
+ * with no more digits than that comes back as it was meant (250.0 is
+ * "250", 0.1 "0.1", 2.5e-3 "0.0025"), with neither exponent nor trailing
+ * zeros; magnitudes below 5e-15 read as 0.  No zero has a minus sign.
+ */
+
+#define NGX_HTTP_SMOTP_JSON_DIGITS      15
+#define NGX_HTTP_SMOTP_JSON_NUMBER_MAX  1e15
+#define NGX_HTTP_SMOTP_JSON_NUMBER_LEN                                        \
+    (sizeof("-.") - 1 + NGX_HTTP_SMOTP_JSON_DIGITS)
+
+ngx_int_t
+ngx_http_smotp_json_get_number(ngx_pool_t *pool, cJSON *obj,
+    const char *name, ngx_str_t *value)
+{
+    u_char      *p;
+    cJSON       *item;
+    double       d, a;
+    uint64_t     n, whole, frac, scale;
+    ngx_uint_t   digits, decimals, i;
+
+    item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (item == NULL || cJSON_IsNull(item)) {
+        return NGX_DECLINED;
+    }
+
+    if (!cJSON_IsNumber(item)) {
+        return NGX_ABORT;
+    }
+
+    d = item->valuedouble;
+
+    /* written so that a NaN fails it too */
+
+    if (!(d > -NGX_HTTP_SMOTP_JSON_NUMBER_MAX
+          && d < NGX_HTTP_SMOTP_JSON_NUMBER_MAX))
+    {
+        return NGX_ABORT;
+    }
+
+    a = (d < 0) ? -d : d;
+
+    digits = 1;
+
+    for (n = (uint64_t) a; n >= 10; n /= 10) {
+        digits++;
+    }
+
+    decimals = NGX_HTTP_SMOTP_JSON_DIGITS - digits;
+
+    scale = 1;
+
+    for (i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+
+    /* below 10^15 < 2^53: every whole number there is exact in a double */
+
+    n = (uint64_t) (a * (double) scale + 0.5);
+
+    whole = n / scale;
+    frac = n % scale;
+
+    /* 999999999999999.5 and over, rounded up to 16 digits */
+
+    if (whole >= (uint64_t) NGX_HTTP_SMOTP_JSON_NUMBER_MAX) {
+        return NGX_ABORT;
+    }
+
+    while (decimals && frac % 10 == 0) {
+        frac /= 10;
+        decimals--;
+    }
+
+    value->data = ngx_pnalloc(pool, NGX_HTTP_SMOTP_JSON_NUMBER_LEN);
+    if (value->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = value->data;
+
+    if (d < 0 && n != 0) {
+        *p++ = '-';
+    }
+
+    p = ngx_sprintf(p, "%uL", whole);
+
+    if (decimals) {
+        *p++ = '.';
+
+        for (i = decimals; i; i--) {
+            p[i - 1] = (u_char) ('0' + frac % 10);
+            frac /= 10;
+        }
+
+        p += decimals;
+    }
+
+    value->len = p - value->data;
 
     return NGX_OK;
 }
@@ -499,6 +620,10 @@ ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data, char *name,
     m->name.data = (u_char *) name;
     m->name.len = ngx_strlen(name);
     m->type = type;
+
+    if (type == NGX_HTTP_SMOTP_JSON_DECIMAL) {
+        return ngx_http_smotp_json_get_number(pool, data, name, &m->str);
+    }
 
     if (type != NGX_HTTP_SMOTP_JSON_STRING) {
         return ngx_http_smotp_json_get_count(data, name, &m->num);
