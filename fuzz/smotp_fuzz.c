@@ -22,7 +22,12 @@
  * nor 400, a field with a NUL, a JSON text the module writes that does
  * not parse back, holds other than valid UTF-8, or differs from what went
  * in (any field's bytes written as a JSON string; the checked phone
- * numbers, ids and codes written as they are, without escaping).
+ * numbers, ids and codes written as they are, without escaping; every
+ * number of an API answer read by json_get_number() and written as a
+ * decimal), and when it touches cJSON's allocation hooks: the target sets
+ * hooks of its own, as another user of libcjson in the process may, and
+ * checks that every block of the module's trees and of a tree made before
+ * the input ("another user's") is freed through them.
  */
 
 
@@ -52,6 +57,9 @@ static void ngx_fuzz_check_json(ngx_pool_t *pool, ngx_str_t *json,
 static void ngx_fuzz_check_readback(ngx_pool_t *pool, ngx_str_t *json,
     const char *name, ngx_str_t *value);
 static void ngx_fuzz_check_utf8(ngx_str_t *s, const char *what);
+static void ngx_fuzz_check_numbers(ngx_pool_t *pool, cJSON *obj);
+static void *ngx_fuzz_cjson_malloc(size_t size);
+static void ngx_fuzz_cjson_free(void *p);
 static void ngx_fuzz_fail(const char *what);
 static void ngx_fuzz_log_writer(ngx_log_t *log, ngx_uint_t level,
     u_char *buf, size_t len);
@@ -60,10 +68,19 @@ static void ngx_fuzz_log_writer(ngx_log_t *log, ngx_uint_t level,
 static ngx_open_file_t  ngx_fuzz_log_file;
 static ngx_log_t        ngx_fuzz_log;
 
+/* blocks given out by the target's cJSON hooks and not freed through them */
+static ngx_uint_t       ngx_fuzz_cjson_blocks;
+
+/* what the hooks put before each block, to know their own */
+#define NGX_FUZZ_CJSON_MAGIC   0x736d6f7470ul
+#define NGX_FUZZ_CJSON_HEADER  16
+
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    cJSON_Hooks  hooks;
+
     ngx_pagesize = getpagesize();
     ngx_cacheline_size = NGX_CPU_CACHE_LINE;
 
@@ -79,6 +96,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     ngx_fuzz_log.log_level = NGX_LOG_DEBUG | NGX_LOG_DEBUG_ALL;
     ngx_fuzz_log.writer = ngx_fuzz_log_writer;
 
+    /*
+     * hooks of "another user" of libcjson: blocks behind a header, so that
+     * a block of theirs given to free() is an invalid free to ASan, and
+     * one of free()'s given to them is caught by the header
+     */
+
+    hooks.malloc_fn = ngx_fuzz_cjson_malloc;
+    hooks.free_fn = ngx_fuzz_cjson_free;
+
+    cJSON_InitHooks(&hooks);
+
     return 0;
 }
 
@@ -86,11 +114,26 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    cJSON       *other;
     u_char      *copy;
+    ngx_uint_t   blocks;
     ngx_pool_t  *pool;
 
     if (size == 0) {
         return 0;
+    }
+
+    /* another user's tree, made with the hooks, kept across the input */
+
+    other = cJSON_CreateString("another user's tree");
+    if (other == NULL) {
+        ngx_fuzz_fail("cJSON_CreateString() failed");
+    }
+
+    blocks = ngx_fuzz_cjson_blocks;
+
+    if (blocks == 0) {
+        ngx_fuzz_fail("cJSON does not use the target's hooks");
     }
 
     pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, &ngx_fuzz_log);
@@ -131,6 +174,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     ngx_destroy_pool(pool);
+
+    /* the module's trees went with the pool, through the same hooks */
+
+    if (ngx_fuzz_cjson_blocks != blocks) {
+        ngx_fuzz_fail("the module's cJSON blocks not all freed through the "
+                      "hooks they came from");
+    }
+
+    cJSON_Delete(other);
+
+    if (ngx_fuzz_cjson_blocks != 0) {
+        ngx_fuzz_fail("another user's cJSON tree not freed through its "
+                      "hooks: the module changed cJSON's hooks");
+    }
 
     return 0;
 }
@@ -307,7 +364,11 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
 
     data_obj = cJSON_GetObjectItemCaseSensitive(json, "data");
 
+    ngx_fuzz_check_numbers(pool, json);
+
     if (cJSON_IsObject(data_obj)) {
+        ngx_fuzz_check_numbers(pool, data_obj);
+
         ctx = ngx_pcalloc(pool, sizeof(ngx_http_smotp_ctx_t));
         if (ctx == NULL) {
             ngx_fuzz_fail("ngx_pcalloc() failed");
@@ -380,6 +441,132 @@ ngx_fuzz_check_readback(ngx_pool_t *pool, ngx_str_t *json, const char *name,
 }
 
 
+/*
+ * Every member of obj read by json_get_number(): a number that rounds to
+ * below 10^15 in magnitude is text of the JSON grammar with neither
+ * exponent, trailing zeros nor "-0", of at most 15 digits, within the
+ * rounding of its last digit of the value, and, written as a decimal
+ * member, it reads back as a number; anything else is declined or refused.
+ */
+
+static void
+ngx_fuzz_check_numbers(ngx_pool_t *pool, cJSON *obj)
+{
+    u_char                        *p, *last, *point;
+    cJSON                         *item, *parsed, *back;
+    double                         d, err;
+    ngx_int_t                      rc;
+    ngx_str_t                      text, json;
+    ngx_uint_t                     digits;
+    ngx_http_smotp_json_member_t   m;
+
+    for (item = obj->child; item; item = item->next) {
+
+        if (item->string == NULL
+            || cJSON_GetObjectItemCaseSensitive(obj, item->string) != item)
+        {
+            continue;
+        }
+
+        rc = ngx_http_smotp_json_get_number(pool, obj, item->string, &text);
+
+        if (rc == NGX_DECLINED) {
+            if (!cJSON_IsNull(item)) {
+                ngx_fuzz_fail("json_get_number() declined a member");
+            }
+
+            continue;
+        }
+
+        d = item->valuedouble;
+
+        if (rc == NGX_ABORT) {
+            if (cJSON_IsNumber(item)
+                && d > -999999999999999.5 && d < 999999999999999.5)
+            {
+                ngx_fuzz_fail("json_get_number() refused a number in range");
+            }
+
+            continue;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_fuzz_fail("json_get_number() failed");
+        }
+
+        if (!cJSON_IsNumber(item)) {
+            ngx_fuzz_fail("json_get_number() took what is not a number");
+        }
+
+        /* -?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?, not "-0" */
+
+        p = text.data;
+        last = p + text.len;
+        point = NULL;
+        digits = 0;
+
+        if (p < last && *p == '-') {
+            p++;
+        }
+
+        if (p == last || (*p == '0' && p + 1 < last && p[1] != '.')) {
+            ngx_fuzz_fail("a number's text is not a JSON number");
+        }
+
+        for ( /* void */ ; p < last; p++) {
+            if (*p == '.' && point == NULL && digits) {
+                point = p;
+                continue;
+            }
+
+            if (*p < '0' || *p > '9') {
+                ngx_fuzz_fail("a number's text is not a JSON number");
+            }
+
+            digits++;
+        }
+
+        if (point && (point + 1 == last || last[-1] == '0')) {
+            ngx_fuzz_fail("a number's text ends in a point or a zero");
+        }
+
+        if (digits > 15) {
+            ngx_fuzz_fail("a number's text has more digits than a double");
+        }
+
+        if (text.data[0] == '-' && text.len == 2 && text.data[1] == '0') {
+            ngx_fuzz_fail("a number's text is \"-0\"");
+        }
+
+        ngx_str_set(&m.name, "n");
+        m.type = NGX_HTTP_SMOTP_JSON_DECIMAL;
+        m.str = text;
+
+        if (ngx_http_smotp_json_object(pool, &m, 1, &json) != NGX_OK) {
+            ngx_fuzz_fail("json_object() failed");
+        }
+
+        parsed = ngx_http_smotp_json_parse(pool, &json);
+        back = cJSON_GetObjectItemCaseSensitive(parsed, "n");
+
+        if (!cJSON_IsNumber(back)) {
+            ngx_fuzz_fail("a decimal member does not read back as a number");
+        }
+
+        /* half a unit of the 15th digit from the units' place, and slack */
+
+        err = back->valuedouble - d;
+        err = (err < 0) ? -err : err;
+
+        if (err > 1e-14 + 1e-14 * ((d < 0) ? -d : d)) {
+            fprintf(stderr, "smotp_fuzz: %.17g written as \"%.*s\"\n", d,
+                    (int) text.len, text.data);
+            ngx_fuzz_fail("a number's text is not its value");
+        }
+    }
+}
+
+
 /* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF */
 
 static void
@@ -439,6 +626,46 @@ invalid:
             "\"%.*s\"\n", what, (size_t) (p - 1 - s->data), (int) s->len,
             s->data);
     abort();
+}
+
+
+static void *
+ngx_fuzz_cjson_malloc(size_t size)
+{
+    u_char  *p;
+
+    p = malloc(NGX_FUZZ_CJSON_HEADER + size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *(unsigned long *) p = NGX_FUZZ_CJSON_MAGIC;
+    ngx_fuzz_cjson_blocks++;
+
+    return p + NGX_FUZZ_CJSON_HEADER;
+}
+
+
+static void
+ngx_fuzz_cjson_free(void *p)
+{
+    u_char  *block;
+
+    if (p == NULL) {
+        return;
+    }
+
+    block = (u_char *) p - NGX_FUZZ_CJSON_HEADER;
+
+    if (*(unsigned long *) block != NGX_FUZZ_CJSON_MAGIC) {
+        ngx_fuzz_fail("a block not of the target's cJSON hooks freed "
+                      "through them");
+    }
+
+    *(unsigned long *) block = 0;
+    ngx_fuzz_cjson_blocks--;
+
+    free(block);
 }
 
 

@@ -11,6 +11,7 @@
 
 
 static size_t ngx_http_smotp_utf8_char(u_char *p, size_t size);
+static void ngx_http_smotp_json_cleanup(void *data);
 
 
 /* what the module answers, sends the API and takes from clients */
@@ -19,106 +20,41 @@ ngx_str_t  ngx_http_smotp_json_media_type = ngx_string("application/json");
 
 
 /*
- * cJSON's trees live in the request's pool: no malloc() or free() per
- * node on the hot path, nothing to delete, and nothing lost when a request
- * ends early.  cJSON's allocation hooks are process-wide, so they point at
- * the pool only for the length of one parse (a worker runs one request's
- * code at a time) and are put back to malloc() and free() after it.  A
- * tree made here is never given to cJSON_Delete(), and no other cJSON call
- * that allocates is made while the hooks point here.
- *
- * A parse takes one piece of the pool, sized for the tree of a usual text
- * of that length, and hands it out to cJSON's nodes and strings in turn;
- * when it runs out, the rest comes from the pool one by one.
+ * cJSON's allocation hooks are process-wide, and another user of libcjson
+ * in the same process (another module, a Lua C library) may have set its
+ * own: cJSON_InitHooks() cannot say what they were, so nothing here sets
+ * them.  A tree is made with the hooks in effect and deleted by a cleanup
+ * of the pool it was parsed for, with the same hooks.  The strings the
+ * module takes from a tree in place (the client's fields, the API's ids and
+ * texts) stay valid as long as the pool's own memory: the pool runs its
+ * cleanups first when it is destroyed, after the request is logged.
  */
-
-#define NGX_HTTP_SMOTP_JSON_ARENA(len)  (128 + 4 * ngx_min(len, 1024))
-
-typedef struct {
-    ngx_pool_t                 *pool;
-    u_char                     *pos;
-    size_t                      left;
-} ngx_http_smotp_json_arena_t;
-
-
-static ngx_http_smotp_json_arena_t  ngx_http_smotp_json_arena;
-
-
-static void *
-ngx_http_smotp_json_alloc(size_t size)
-{
-    u_char                       *p;
-    ngx_http_smotp_json_arena_t  *a;
-
-    a = &ngx_http_smotp_json_arena;
-
-    size = ngx_align(size, NGX_ALIGNMENT);
-
-    if (size && size <= a->left) {
-        p = a->pos;
-        a->pos += size;
-        a->left -= size;
-        return p;
-    }
-
-    return ngx_palloc(a->pool, size);
-}
-
-
-static void
-ngx_http_smotp_json_free(void *p)
-{
-    /* the pool frees it with the request */
-}
-
-
-/* a whole text, one JSON value, nothing but white space after it */
 
 cJSON *
 ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
 {
-    u_char       *arena;
-    size_t        size;
-    cJSON        *json;
-    const char   *end, *last;
-    cJSON_Hooks   hooks;
+    cJSON               *json;
+    const char          *end, *last;
+    ngx_pool_cleanup_t  *cln;
 
     if (text->len == 0) {
         return NULL;
     }
 
-#if (NGX_DEBUG_PALLOC)
-    /* each node and string an allocation of its own, for the sanitizers */
-    size = 0;
-    arena = NULL;
-#else
-    size = NGX_HTTP_SMOTP_JSON_ARENA(text->len);
+    /* first, so that no tree is made without a way to delete it */
 
-    arena = ngx_palloc(pool, size);
-    if (arena == NULL) {
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
         return NULL;
     }
-#endif
-
-    ngx_http_smotp_json_arena.pool = pool;
-    ngx_http_smotp_json_arena.pos = arena;
-    ngx_http_smotp_json_arena.left = size;
-
-    hooks.malloc_fn = ngx_http_smotp_json_alloc;
-    hooks.free_fn = ngx_http_smotp_json_free;
-
-    cJSON_InitHooks(&hooks);
 
     end = NULL;
 
     json = cJSON_ParseWithLengthOpts((const char *) text->data, text->len,
                                      &end, 0);
 
-    cJSON_InitHooks(NULL);
-    ngx_memzero(&ngx_http_smotp_json_arena,
-                sizeof(ngx_http_smotp_json_arena_t));
-
     if (json == NULL) {
+        /* the cleanup has no handler: it does nothing */
         return NULL;
     }
 
@@ -131,10 +67,21 @@ ngx_http_smotp_json_parse(ngx_pool_t *pool, ngx_str_t *text)
     }
 
     if (end != last) {
+        cJSON_Delete(json);
         return NULL;
     }
 
+    cln->handler = ngx_http_smotp_json_cleanup;
+    cln->data = json;
+
     return json;
+}
+
+
+static void
+ngx_http_smotp_json_cleanup(void *data)
+{
+    cJSON_Delete(data);
 }
 
 
@@ -182,6 +129,10 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
             len += NGX_INT_T_LEN;
             break;
 
+        case NGX_HTTP_SMOTP_JSON_DECIMAL:
+            len += m->str.len;
+            break;
+
         default: /* NGX_HTTP_SMOTP_JSON_BOOL */
             len += sizeof("false") - 1;
         }
@@ -223,6 +174,10 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
 
         case NGX_HTTP_SMOTP_JSON_NUMBER:
             p = ngx_sprintf(p, "%i", m->num);
+            break;
+
+        case NGX_HTTP_SMOTP_JSON_DECIMAL:
+            p = ngx_cpymem(p, m->str.data, m->str.len);
             break;
 
         default: /* NGX_HTTP_SMOTP_JSON_BOOL */
@@ -318,14 +273,127 @@ ngx_http_smotp_json_get_count(cJSON *obj, const char *name, ngx_int_t *value)
 
 
 /*
- * Text from outside (the API's messages and ids, in the pool with the
- * tree) made safe to write in a JSON answer: valid UTF-8, anything else
- * becomes "?", and at most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN bytes.  Text
- * that is fine as it is, as the API's text nearly always is, is used in
- * place; only text to mend is copied.  "escape", when given, is set to 1
- * if the text has characters that JSON escapes (control characters, '"'
- * and '\\'), found in the same pass, so that text without them can be
- * written as it is.
+ * A decimal number, such as a wallet's balance, as text to write in a JSON
+ * answer as it is: NGX_OK, NGX_DECLINED when there is no such member (or
+ * it is null), NGX_ABORT when it is not a number or its magnitude, once
+ * rounded, is not below 10^15 (cJSON reads 1e999 as an infinity),
+ * NGX_ERROR.
+ *
+ * A double keeps 15 significant decimal digits (DBL_DIG), so the text is
+ * rounded at the 15th digit from the units' place: what the API wrote
+ * with no more digits than that comes back as it was meant (250.0 is
+ * "250", 0.1 "0.1", 2.5e-3 "0.0025"), with neither exponent nor trailing
+ * zeros; magnitudes below 5e-15 read as 0.  No zero has a minus sign.
+ */
+
+#define NGX_HTTP_SMOTP_JSON_DIGITS      15
+#define NGX_HTTP_SMOTP_JSON_NUMBER_MAX  1e15
+#define NGX_HTTP_SMOTP_JSON_NUMBER_LEN                                        \
+    (sizeof("-.") - 1 + NGX_HTTP_SMOTP_JSON_DIGITS)
+
+ngx_int_t
+ngx_http_smotp_json_get_number(ngx_pool_t *pool, cJSON *obj,
+    const char *name, ngx_str_t *value)
+{
+    u_char      *p;
+    cJSON       *item;
+    double       d, a;
+    uint64_t     n, whole, frac, scale;
+    ngx_uint_t   digits, decimals, i;
+
+    item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (item == NULL || cJSON_IsNull(item)) {
+        return NGX_DECLINED;
+    }
+
+    if (!cJSON_IsNumber(item)) {
+        return NGX_ABORT;
+    }
+
+    d = item->valuedouble;
+
+    /* written so that a NaN fails it too */
+
+    if (!(d > -NGX_HTTP_SMOTP_JSON_NUMBER_MAX
+          && d < NGX_HTTP_SMOTP_JSON_NUMBER_MAX))
+    {
+        return NGX_ABORT;
+    }
+
+    a = (d < 0) ? -d : d;
+
+    digits = 1;
+
+    for (n = (uint64_t) a; n >= 10; n /= 10) {
+        digits++;
+    }
+
+    decimals = NGX_HTTP_SMOTP_JSON_DIGITS - digits;
+
+    scale = 1;
+
+    for (i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+
+    /* below 10^15 < 2^53: every whole number there is exact in a double */
+
+    n = (uint64_t) (a * (double) scale + 0.5);
+
+    whole = n / scale;
+    frac = n % scale;
+
+    /* 999999999999999.5 and over, rounded up to 16 digits */
+
+    if (whole >= (uint64_t) NGX_HTTP_SMOTP_JSON_NUMBER_MAX) {
+        return NGX_ABORT;
+    }
+
+    while (decimals && frac % 10 == 0) {
+        frac /= 10;
+        decimals--;
+    }
+
+    value->data = ngx_pnalloc(pool, NGX_HTTP_SMOTP_JSON_NUMBER_LEN);
+    if (value->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = value->data;
+
+    if (d < 0 && n != 0) {
+        *p++ = '-';
+    }
+
+    p = ngx_sprintf(p, "%uL", whole);
+
+    if (decimals) {
+        *p++ = '.';
+
+        for (i = decimals; i; i--) {
+            p[i - 1] = (u_char) ('0' + frac % 10);
+            frac /= 10;
+        }
+
+        p += decimals;
+    }
+
+    value->len = p - value->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Text from outside (the API's messages and ids, in a tree that lives as
+ * long as the pool) made safe to write in a JSON answer: valid UTF-8,
+ * anything else becomes "?", and at most NGX_HTTP_SMOTP_MAX_MESSAGE_LEN
+ * bytes.  Text that is fine as it is, as the API's text nearly always is,
+ * is used in place; only text to mend is copied.  "escape", when given,
+ * is set to 1 if the text has characters that JSON escapes (control
+ * characters, '"' and '\\'), found in the same pass, so that text without
+ * them can be written as it is.
  */
 
 ngx_int_t
@@ -524,6 +592,10 @@ ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data, char *name,
     m->name.data = (u_char *) name;
     m->name.len = ngx_strlen(name);
     m->type = type;
+
+    if (type == NGX_HTTP_SMOTP_JSON_DECIMAL) {
+        return ngx_http_smotp_json_get_number(pool, data, name, &m->str);
+    }
 
     if (type != NGX_HTTP_SMOTP_JSON_STRING) {
         return ngx_http_smotp_json_get_count(data, name, &m->num);

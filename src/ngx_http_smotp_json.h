@@ -20,6 +20,8 @@ typedef enum {
     /* a string checked to have nothing that JSON escapes */
     NGX_HTTP_SMOTP_JSON_PLAIN,
     NGX_HTTP_SMOTP_JSON_NUMBER,
+    /* str: a number's text, from ngx_http_smotp_json_get_number() */
+    NGX_HTTP_SMOTP_JSON_DECIMAL,
     NGX_HTTP_SMOTP_JSON_BOOL
 } ngx_http_smotp_json_type_e;
 
@@ -41,6 +43,8 @@ ngx_int_t ngx_http_smotp_json_string(cJSON *obj, const char *name,
     u_char **text);
 ngx_int_t ngx_http_smotp_json_get_count(cJSON *obj, const char *name,
     ngx_int_t *value);
+ngx_int_t ngx_http_smotp_json_get_number(ngx_pool_t *pool, cJSON *obj,
+    const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_smotp_json_text(ngx_pool_t *pool, u_char *text,
     ngx_str_t *out, ngx_uint_t *escape);
 ngx_int_t ngx_http_smotp_json_member(ngx_pool_t *pool, cJSON *data,
