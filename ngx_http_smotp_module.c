@@ -11,9 +11,11 @@
 #include "src/ngx_http_smotp.h"
 #include "src/ngx_http_smotp_handler.h"
 #include "src/ngx_http_smotp_key.h"
+#include "src/ngx_http_smotp_limit.h"
 #include "src/ngx_http_smotp_response.h"
 #include "src/ngx_http_smotp_subrequest.h"
 #include "src/ngx_http_smotp_variables.h"
+#include "src/ngx_http_smotp_zone.h"
 
 
 static ngx_int_t ngx_http_smotp_init(ngx_conf_t *cf);
@@ -114,6 +116,34 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       offsetof(ngx_http_smotp_loc_conf_t, deadline),
       &ngx_http_smotp_deadline_post },
 
+    { ngx_string("smotp_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("smotp_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_smotp_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_resend_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_smotp_resend_interval,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_verify_attempts"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_smotp_verify_attempts,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -203,6 +233,9 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
      *     conf->location = { 0, NULL };
      *     conf->api_location = { 0, NULL };
      *     conf->api_uri = { 0, NULL };
+     *     conf->limits = NULL;
+     *     conf->resend_zone = NULL;
+     *     conf->attempts = 0;
      */
 
     conf->api_key = NGX_CONF_UNSET_PTR;
@@ -211,6 +244,8 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
     conf->backoff_base = NGX_CONF_UNSET_MSEC;
     conf->backoff_max = NGX_CONF_UNSET_MSEC;
     conf->deadline = NGX_CONF_UNSET_MSEC;
+    conf->resend_interval = NGX_CONF_UNSET_MSEC;
+    conf->attempts_zone = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -245,6 +280,10 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_msec_value(conf->deadline, prev->deadline,
                               NGX_HTTP_SMOTP_DEADLINE);
+
+    if (ngx_http_smotp_limit_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->endpoint == NULL) {
         return NGX_CONF_OK;

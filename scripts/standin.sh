@@ -40,8 +40,16 @@ start)
 
 stop)
     if [ -f "$dir/standin.pid" ]; then
-        kill "$(cat "$dir/standin.pid")" 2> /dev/null || true
+        pid=$(cat "$dir/standin.pid")
+        kill "$pid" 2> /dev/null || true
         rm -f "$dir/standin.pid"
+
+        # gone before a new one binds its ports, or the readiness check
+        # of the next start could see this one
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2> /dev/null || break
+            sleep 0.1
+        done
     fi
     ;;
 esac

@@ -111,6 +111,13 @@ typedef struct {
     ngx_msec_t                  backoff_base;
     ngx_msec_t                  backoff_max;
     ngx_msec_t                  deadline;
+
+    /* abuse limits (ngx_http_smotp_limit.c) */
+    ngx_array_t                *limits;
+    ngx_shm_zone_t             *resend_zone;
+    ngx_msec_t                  resend_interval;
+    ngx_shm_zone_t             *attempts_zone;
+    ngx_uint_t                  attempts;
 } ngx_http_smotp_loc_conf_t;
 
 
@@ -169,8 +176,14 @@ struct ngx_http_smotp_ctx_s {
 
     ngx_str_t                   error;
 
+    /* the abuse limits' reservations, and what they said */
+    ngx_array_t                *holds;
+    ngx_uint_t                  limit_status;
+    ngx_uint_t                  limit_wait;
+
     unsigned                    form:1;
     unsigned                    verified:1;
+    unsigned                    succeeded:1;
     unsigned                    api_request_sent:1;
     unsigned                    api_complete:1;
     unsigned                    api_too_big:1;

@@ -104,6 +104,8 @@ ngx_http_smotp_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     rc = ctx->endpoint->answer(r, ctx, data, &answer);
 
     if (rc == NGX_OK) {
+        ctx->succeeded = 1;
+
         if (ctx->endpoint->done) {
             ctx->endpoint->done(r, ctx);
         }

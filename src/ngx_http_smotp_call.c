@@ -12,6 +12,7 @@
 #include "ngx_http_smotp_call.h"
 #include "ngx_http_smotp_answer.h"
 #include "ngx_http_smotp_key.h"
+#include "ngx_http_smotp_limit.h"
 #include "ngx_http_smotp_response.h"
 #include "ngx_http_smotp_subrequest.h"
 
@@ -308,6 +309,8 @@ ngx_http_smotp_call_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ngx_int_t rc)
 {
     ctx->api_state = NGX_HTTP_SMOTP_API_FINISHED;
+
+    ngx_http_smotp_limit_finish(r, ctx);
 
     ngx_http_smotp_call_cleanup(ctx);
 

@@ -11,6 +11,7 @@
 #include "ngx_http_smotp_handler.h"
 #include "ngx_http_smotp_body.h"
 #include "ngx_http_smotp_call.h"
+#include "ngx_http_smotp_limit.h"
 #include "ngx_http_smotp_response.h"
 
 
@@ -116,6 +117,10 @@ ngx_http_smotp_body_handler(ngx_http_request_t *r)
     }
 
     if (rc == NGX_OK) {
+        rc = ngx_http_smotp_limit_check(r, ctx);
+    }
+
+    if (rc == NGX_OK) {
         rc = ngx_http_smotp_call(r, ctx);
     }
 
@@ -123,6 +128,10 @@ ngx_http_smotp_body_handler(ngx_http_request_t *r)
         /* the API call is under way: the subrequest holds the request */
         return;
     }
+
+    /* a call that never started gives back what the limits counted */
+
+    ngx_http_smotp_limit_finish(r, ctx);
 
     if (rc == NGX_ERROR) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;

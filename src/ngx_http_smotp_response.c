@@ -138,20 +138,35 @@ ngx_int_t
 ngx_http_smotp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *message)
 {
-    ngx_str_t                     json;
-    ngx_http_smotp_json_member_t  m;
+    ngx_str_t                      json;
+    ngx_uint_t                     n;
+    ngx_http_smotp_ctx_t          *ctx;
+    ngx_http_smotp_json_member_t   m[2];
 
-    ngx_str_set(&m.name, "error");
-    m.type = NGX_HTTP_SMOTP_JSON_STRING;
+    ngx_str_set(&m[0].name, "error");
+    m[0].type = NGX_HTTP_SMOTP_JSON_STRING;
 
     if (message && message->len) {
-        m.str = *message;
+        m[0].str = *message;
 
     } else {
-        ngx_http_smotp_error_text(status, &m.str);
+        ngx_http_smotp_error_text(status, &m[0].str);
     }
 
-    if (ngx_http_smotp_json_object(r->pool, &m, 1, &json) != NGX_OK) {
+    n = 1;
+
+    /* a refusal of the module's own limits says when to come back */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    if (ctx && ctx->limit_wait) {
+        ngx_str_set(&m[1].name, "retryAfter");
+        m[1].type = NGX_HTTP_SMOTP_JSON_NUMBER;
+        m[1].num = ctx->limit_wait;
+        n = 2;
+    }
+
+    if (ngx_http_smotp_json_object(r->pool, m, n, &json) != NGX_OK) {
         return NGX_ERROR;
     }
 

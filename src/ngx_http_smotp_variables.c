@@ -7,6 +7,7 @@
 
 
 #include "ngx_http_smotp_variables.h"
+#include "ngx_http_smotp_limit.h"
 
 
 static ngx_int_t ngx_http_smotp_api_status_variable(ngx_http_request_t *r,
@@ -22,6 +23,9 @@ static ngx_http_variable_t  ngx_http_smotp_vars[] = {
 
     { ngx_string("smotp_request_id"), NULL,
       ngx_http_smotp_request_id_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_limit_status"), NULL,
+      ngx_http_smotp_limit_status_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };

@@ -177,3 +177,236 @@ invalid value "0" in "smotp_deadline" directive: a time above zero is expected
 --- error_log
 invalid value "0 0" in "smotp_retry_backoff" directive: two times, the first above zero and not larger than the second, are expected
 
+
+
+
+=== TEST 15: smotp_limit with a zone never defined
+--- config
+    location = /auth/send-otp { smotp_send; smotp_limit zone=nowhere key=all rate=3/10m; }
+--- must_die
+--- error_log
+unknown smotp_zone "nowhere"
+
+
+
+=== TEST 16: smotp_limit with a bad rate
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp { smotp_send; smotp_limit zone=otp key=all rate=3/10q; }
+--- must_die
+--- error_log
+invalid rate "rate=3/10q" in "smotp_limit" directive: a count and a period from 1s to 30d are expected
+
+
+
+=== TEST 17: smotp_limit with a count of 0
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp { smotp_send; smotp_limit zone=otp key=all rate=0/h; }
+--- must_die
+--- error_log
+invalid rate "rate=0/h" in "smotp_limit" directive
+
+
+
+=== TEST 18: smotp_limit with an unknown parameter
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp { smotp_send; smotp_limit zone=otp rate=1/h burst=3; }
+--- must_die
+--- error_log
+invalid parameter "burst=3" in "smotp_limit" directive
+
+
+
+=== TEST 19: smotp_limit without a key
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp { smotp_send; smotp_limit zone=otp rate=1/h zone=otp; }
+--- must_die
+--- error_log
+"smotp_limit" needs zone=, key= and rate=
+
+
+
+=== TEST 20: smotp_zone too small
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:4k;
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- must_die
+--- error_log
+invalid value "otp:4k" in "smotp_zone" directive: a size of at least 32k is expected
+
+
+
+=== TEST 21: smotp_zone without a size
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp;
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- must_die
+--- error_log
+invalid value "otp" in "smotp_zone" directive: name:size is expected
+
+
+
+=== TEST 22: smotp_zone given twice
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- must_die
+--- error_log
+smotp_zone "otp" is already defined
+
+
+
+=== TEST 23: smotp_resend_interval with no zone to keep it in
+--- config
+    location = /auth/send-otp { smotp_send; smotp_resend_interval 30s; }
+--- must_die
+--- error_log
+"smotp_resend_interval" needs a zone: give it zone=, or an smotp_limit in the same place
+
+
+
+=== TEST 24: smotp_resend_interval takes the zone of the location's smotp_limit
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=all rate=100/h;
+        smotp_resend_interval 30s;
+    }
+--- request
+GET /auth/send-otp
+--- error_code: 405
+
+
+
+=== TEST 25: smotp_resend_interval with a bad time
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_resend_interval soon zone=otp; }
+--- must_die
+--- error_log
+invalid value "soon" in "smotp_resend_interval" directive: a time is expected
+
+
+
+=== TEST 26: smotp_resend_interval with a parameter that is not a zone
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_resend_interval 30s otp; }
+--- must_die
+--- error_log
+invalid parameter "otp" in "smotp_resend_interval" directive
+
+
+
+=== TEST 27: smotp_resend_interval given twice
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_resend_interval 30s zone=otp; smotp_resend_interval 1m zone=otp; }
+--- must_die
+--- error_log
+"smotp_resend_interval" directive is duplicate
+
+
+
+=== TEST 28: zone= with no name
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_resend_interval 30s zone=; }
+--- must_die
+--- error_log
+invalid parameter "zone=": a zone name is expected
+
+
+
+=== TEST 29: smotp_verify_attempts with a count out of range
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /v { smotp_verify; smotp_verify_attempts zone=otp 0; }
+--- must_die
+--- error_log
+invalid value "0" in "smotp_verify_attempts" directive: a number from 1 to 1000 is expected
+
+
+
+=== TEST 30: smotp_verify_attempts whose first parameter is not a zone
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /v { smotp_verify; smotp_verify_attempts 5 zone=otp; }
+--- must_die
+--- error_log
+invalid parameter "5" in "smotp_verify_attempts" directive: zone=name is expected
+
+
+
+=== TEST 31: smotp_verify_attempts given twice
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /v { smotp_verify; smotp_verify_attempts zone=otp 5; smotp_verify_attempts zone=otp 3; }
+--- must_die
+--- error_log
+"smotp_verify_attempts" directive is duplicate
+
+
+
+=== TEST 32: smotp_verify_attempts with a zone never defined
+--- config
+    location = /v { smotp_verify; smotp_verify_attempts zone=nowhere 5; }
+--- must_die
+--- error_log
+unknown smotp_zone "nowhere"
+
+
+
+=== TEST 33: smotp_resend_interval with a zone never defined
+--- config
+    location = /a { smotp_send; smotp_resend_interval 30s zone=nowhere; }
+--- must_die
+--- error_log
+unknown smotp_zone "nowhere"
+
+
+
+=== TEST 34: smotp_limit with a period under a second
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /b { smotp_send; smotp_limit zone=otp key=all rate=1/500ms; }
+--- must_die
+--- error_log
+invalid rate "rate=1/500ms" in "smotp_limit" directive

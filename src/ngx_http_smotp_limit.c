@@ -1,0 +1,662 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * The abuse limits, checked once the body is read (the phone number is
+ * known then, which limit_req never sees) and before the API call: the
+ * wrong codes of a verify's request (smotp_verify_attempts), the gap
+ * between two sends to one phone (smotp_resend_interval), and every
+ * smotp_limit that applies.  Each count is taken before the call, in the
+ * shared zone (ngx_http_smotp_zone.c), so that concurrent requests are
+ * counted exactly, and given back when the call comes to nothing.
+ */
+
+
+#include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_phone.h"
+#include "ngx_http_smotp_zone.h"
+
+
+#define NGX_HTTP_SMOTP_PERIOD_MIN    ((ngx_msec_t) 1000)
+#define NGX_HTTP_SMOTP_PERIOD_MAX    ((ngx_msec_t) 30 * 86400 * 1000)
+
+
+typedef struct {
+    ngx_shm_zone_t             *zone;
+    ngx_http_complex_value_t    key;
+    ngx_uint_t                  count;
+    ngx_msec_t                  period;
+
+    /* "3/10m": the entries' name and the log's */
+    ngx_str_t                   rate;
+} ngx_http_smotp_limit_t;
+
+
+static ngx_int_t ngx_http_smotp_limit_take(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_kind_e kind, ngx_str_t *id, ngx_str_t *key,
+    ngx_uint_t count, ngx_msec_t period, ngx_msec_t *wait);
+static ngx_int_t ngx_http_smotp_limit_refuse(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_uint_t status, ngx_msec_t wait,
+    const char *what, ngx_str_t *key, ngx_str_t *rate);
+static ngx_shm_zone_t *ngx_http_smotp_limit_zone(ngx_conf_t *cf,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_smotp_limit_rate(ngx_str_t *value,
+    ngx_uint_t *count, ngx_msec_t *period);
+
+
+static ngx_str_t  ngx_http_smotp_limit_statuses[] = {
+    ngx_null_string,
+    ngx_string("passed"),
+    ngx_string("limited"),
+    ngx_string("cooldown"),
+    ngx_string("attempts")
+};
+
+static ngx_str_t  ngx_http_smotp_resend_id = ngx_string("resend");
+static ngx_str_t  ngx_http_smotp_attempts_id = ngx_string("attempts");
+
+
+/* smotp_limit zone=name key=value rate=N/period */
+
+char *
+ngx_http_smotp_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_str_t                         *value, s;
+    ngx_uint_t                         i;
+    ngx_http_smotp_limit_t            *limit;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (slcf->limits == NULL) {
+        slcf->limits = ngx_array_create(cf->pool, 4,
+                                        sizeof(ngx_http_smotp_limit_t));
+        if (slcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    limit = ngx_array_push(slcf->limits);
+    if (limit == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(limit, sizeof(ngx_http_smotp_limit_t));
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            limit->zone = ngx_http_smotp_limit_zone(cf, &value[i]);
+            if (limit->zone == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0
+            && value[i].len > 4)
+        {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+            ccv.cf = cf;
+            ccv.value = &s;
+            ccv.complex_value = &limit->key;
+
+            if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            limit->rate.data = value[i].data + 5;
+            limit->rate.len = value[i].len - 5;
+
+            if (ngx_http_smotp_limit_rate(&limit->rate, &limit->count,
+                                          &limit->period)
+                != NGX_OK)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid rate \"%V\" in \"%V\" "
+                                   "directive: a count and a period from "
+                                   "1s to 30d are expected, such as "
+                                   "\"3/10m\" or \"5000/d\"",
+                                   &value[i], &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\" directive",
+                           &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (limit->zone == NULL || limit->key.value.data == NULL
+        || limit->count == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs zone=, key= and rate=", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* N/period: "3/10m", "20/h", "5000/d"; a unit alone is one of it */
+
+static ngx_int_t
+ngx_http_smotp_limit_rate(ngx_str_t *value, ngx_uint_t *count,
+    ngx_msec_t *period)
+{
+    u_char     *slash;
+    ngx_int_t   n;
+    ngx_str_t   p;
+    ngx_msec_t  ms;
+    u_char      buf[16];
+
+    slash = ngx_strlchr(value->data, value->data + value->len, '/');
+
+    if (slash == NULL || slash == value->data) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_atoi(value->data, slash - value->data);
+
+    if (n == NGX_ERROR || n == 0 || n > 1000000) {
+        return NGX_ERROR;
+    }
+
+    p.data = slash + 1;
+    p.len = value->data + value->len - p.data;
+
+    if (p.len == 0 || p.len > sizeof(buf) - 1) {
+        return NGX_ERROR;
+    }
+
+    if (p.data[0] < '0' || p.data[0] > '9') {
+        buf[0] = '1';
+        ngx_memcpy(buf + 1, p.data, p.len);
+        p.data = buf;
+        p.len++;
+    }
+
+    ms = ngx_parse_time(&p, 0);
+
+    if (ms == (ngx_msec_t) NGX_ERROR
+        || ms < NGX_HTTP_SMOTP_PERIOD_MIN || ms > NGX_HTTP_SMOTP_PERIOD_MAX)
+    {
+        return NGX_ERROR;
+    }
+
+    *count = n;
+    *period = ms;
+
+    return NGX_OK;
+}
+
+
+static ngx_shm_zone_t *
+ngx_http_smotp_limit_zone(ngx_conf_t *cf, ngx_str_t *value)
+{
+    ngx_str_t  name;
+
+    name.data = value->data + 5;
+    name.len = value->len - 5;
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": a zone name is "
+                           "expected", value);
+        return NULL;
+    }
+
+    return ngx_http_smotp_zone_find(cf, &name);
+}
+
+
+/* smotp_resend_interval time [zone=name] */
+
+char *
+ngx_http_smotp_resend_interval(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_str_t   *value;
+    ngx_msec_t   ms;
+
+    if (slcf->resend_interval != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    ms = ngx_parse_time(&value[1], 0);
+
+    if (ms == (ngx_msec_t) NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive: "
+                           "a time is expected", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->resend_interval = ms;
+
+    if (cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[2].data, "zone=", 5) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\" directive",
+                           &value[2], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->resend_zone = ngx_http_smotp_limit_zone(cf, &value[2]);
+
+    return slcf->resend_zone ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/* smotp_verify_attempts zone=name N */
+
+char *
+ngx_http_smotp_verify_attempts(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_smotp_loc_conf_t *slcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (slcf->attempts_zone != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strncmp(value[1].data, "zone=", 5) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\" directive: "
+                           "zone=name is expected", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_atoi(value[2].data, value[2].len);
+
+    if (n == NGX_ERROR || n == 0 || n > 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive: "
+                           "a number from 1 to 1000 is expected",
+                           &value[2], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->attempts = n;
+    slcf->attempts_zone = ngx_http_smotp_limit_zone(cf, &value[1]);
+
+    return slcf->attempts_zone ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/*
+ * The limits a location inherits, and the zones they name checked to be
+ * defined: nginx merges locations once the whole http{} block is read,
+ * so an smotp_zone anywhere in it counts
+ */
+
+char *
+ngx_http_smotp_limit_merge(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *prev,
+    ngx_http_smotp_loc_conf_t *conf)
+{
+    ngx_uint_t               i;
+    ngx_shm_zone_t          *zone;
+    ngx_http_smotp_limit_t  *limit;
+
+    if (conf->limits == NULL) {
+        conf->limits = prev->limits;
+    }
+
+    if (conf->resend_interval == NGX_CONF_UNSET_MSEC) {
+        conf->resend_interval = prev->resend_interval;
+        conf->resend_zone = prev->resend_zone;
+    }
+
+    ngx_conf_merge_msec_value(conf->resend_interval, prev->resend_interval,
+                              0);
+
+    if (conf->attempts_zone == NGX_CONF_UNSET_PTR) {
+        conf->attempts_zone = prev->attempts_zone;
+        conf->attempts = prev->attempts;
+    }
+
+    ngx_conf_merge_ptr_value(conf->attempts_zone, prev->attempts_zone, NULL);
+
+    limit = conf->limits ? conf->limits->elts : NULL;
+
+    for (i = 0; conf->limits && i < conf->limits->nelts; i++) {
+        if (limit[i].zone->data == NULL) {
+            zone = limit[i].zone;
+            goto unknown;
+        }
+    }
+
+    if (conf->resend_interval && conf->resend_zone == NULL) {
+
+        if (limit == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"smotp_resend_interval\" needs a zone: "
+                               "give it zone=, or an smotp_limit in the "
+                               "same place");
+            return NGX_CONF_ERROR;
+        }
+
+        conf->resend_zone = limit[0].zone;
+    }
+
+    zone = conf->resend_zone;
+
+    if (zone && zone->data == NULL) {
+        goto unknown;
+    }
+
+    zone = conf->attempts_zone;
+
+    if (zone && zone->data == NULL) {
+        goto unknown;
+    }
+
+    return NGX_CONF_OK;
+
+unknown:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown smotp_zone \"%V\"", &zone->shm.name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * NGX_OK when every limit lets the request through (its counts taken),
+ * else the refusal's status with ctx->error set, the counts already taken
+ * given back
+ */
+
+ngx_int_t
+ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_int_t                   rc;
+    ngx_str_t                   key;
+    ngx_uint_t                  i;
+    ngx_msec_t                  wait;
+    ngx_http_smotp_limit_t     *limit;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->limits == NULL && slcf->resend_interval == 0
+        && slcf->attempts_zone == NULL)
+    {
+        return NGX_OK;
+    }
+
+    ctx->holds = ngx_array_create(r->pool, 4, sizeof(ngx_http_smotp_hold_t));
+    if (ctx->holds == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* a verify's request, by its wrong codes */
+
+    if (slcf->attempts_zone && ctx->request_id.len) {
+        rc = ngx_http_smotp_limit_take(r, ctx, slcf->attempts_zone,
+                                       NGX_HTTP_SMOTP_ZONE_TALLY,
+                                       &ngx_http_smotp_attempts_id,
+                                       &ctx->request_id, slcf->attempts, 0,
+                                       &wait);
+        if (rc == NGX_BUSY) {
+            ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_ATTEMPTS;
+            return ngx_http_smotp_limit_refuse(r, ctx,
+                                               NGX_HTTP_TOO_MANY_REQUESTS, 0,
+                                               "smotp_verify_attempts",
+                                               NULL, NULL);
+        }
+
+        if (rc != NGX_OK) {
+            goto failed;
+        }
+    }
+
+    /* a send's phone, by the time since its last send */
+
+    if (slcf->resend_interval && ctx->phone.len) {
+        rc = ngx_http_smotp_limit_take(r, ctx, slcf->resend_zone,
+                                       NGX_HTTP_SMOTP_ZONE_LIMIT,
+                                       &ngx_http_smotp_resend_id,
+                                       &ctx->phone, 1, slcf->resend_interval,
+                                       &wait);
+        if (rc == NGX_BUSY) {
+            ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_COOLDOWN;
+            return ngx_http_smotp_limit_refuse(r, ctx,
+                                               NGX_HTTP_TOO_MANY_REQUESTS,
+                                               wait, "smotp_resend_interval",
+                                               NULL, NULL);
+        }
+
+        if (rc != NGX_OK) {
+            goto failed;
+        }
+    }
+
+    limit = slcf->limits ? slcf->limits->elts : NULL;
+
+    for (i = 0; slcf->limits && i < slcf->limits->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &limit[i].key, &key) != NGX_OK) {
+            goto failed;
+        }
+
+        /* an empty key is no count, as with limit_req */
+
+        if (key.len == 0) {
+            continue;
+        }
+
+        rc = ngx_http_smotp_limit_take(r, ctx, limit[i].zone,
+                                       NGX_HTTP_SMOTP_ZONE_LIMIT,
+                                       &limit[i].rate, &key, limit[i].count,
+                                       limit[i].period, &wait);
+        if (rc == NGX_BUSY) {
+            ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_LIMITED;
+            return ngx_http_smotp_limit_refuse(r, ctx,
+                                               NGX_HTTP_TOO_MANY_REQUESTS,
+                                               wait, "smotp_limit",
+                                               &limit[i].key.value,
+                                               &limit[i].rate);
+        }
+
+        if (rc != NGX_OK) {
+            goto failed;
+        }
+    }
+
+    ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_PASSED;
+
+    return NGX_OK;
+
+failed:
+
+    /* no count could be taken: the limits are not let go of, the request is */
+
+    ngx_http_smotp_limit_finish(r, ctx);
+
+    ngx_str_set(&ctx->error, "OTP service unavailable");
+
+    return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_limit_take(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind, ngx_str_t *id,
+    ngx_str_t *key, ngx_uint_t count, ngx_msec_t period, ngx_msec_t *wait)
+{
+    ngx_int_t               rc;
+    ngx_http_smotp_hold_t  *hold;
+
+    hold = ngx_array_push(ctx->holds);
+    if (hold == NULL) {
+        return NGX_ERROR;
+    }
+
+    hold->zone = zone;
+    hold->kind = kind;
+    hold->period = period;
+    hold->limit = count;
+    hold->hash = ngx_http_smotp_zone_hash(zone, kind, id, key);
+
+    rc = ngx_http_smotp_zone_reserve(hold, wait);
+
+    if (rc != NGX_OK) {
+        ctx->holds->nelts--;
+    }
+
+    return rc;
+}
+
+
+/*
+ * 429 with Retry-After and "retryAfter" in whole seconds, the counts
+ * taken before given back; logged once, with the masked phone and the
+ * limit that refused
+ */
+
+static ngx_int_t
+ngx_http_smotp_limit_refuse(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_uint_t status, ngx_msec_t wait, const char *what, ngx_str_t *key,
+    ngx_str_t *rate)
+{
+    u_char  *p;
+    u_char   masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
+
+    ngx_http_smotp_limit_finish(r, ctx);
+
+    ctx->limit_wait = (wait + 999) / 1000;
+
+    if (ctx->limit_wait) {
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->retry_after.data = p;
+        ctx->retry_after.len = ngx_sprintf(p, "%ui", ctx->limit_wait) - p;
+    }
+
+    if (key) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "smotp %V: refused by %s key=%V rate=%V, phone %*s, "
+                      "retry after %uis", &ctx->endpoint->name, what, key,
+                      rate, ngx_http_smotp_phone_mask(masked, &ctx->phone),
+                      masked, ctx->limit_wait);
+
+    } else {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "smotp %V: refused by %s, phone %*s, request %V, "
+                      "retry after %uis", &ctx->endpoint->name, what,
+                      ngx_http_smotp_phone_mask(masked, &ctx->phone), masked,
+                      &ctx->request_id, ctx->limit_wait);
+    }
+
+    if (ctx->limit_status == NGX_HTTP_SMOTP_LIMIT_ATTEMPTS) {
+        ngx_str_set(&ctx->error, "too many wrong codes: send a new one");
+
+    } else {
+        ngx_str_set(&ctx->error, "too many requests, try again later");
+    }
+
+    return status;
+}
+
+
+/*
+ * The call has ended: what it counted stays counted when it made its
+ * SMS (a send the API took) or was the API's own refusal (429); a right
+ * code, or a request the API no longer knows, clears its wrong codes; a
+ * wrong code stays one; anything else comes to nothing, and its counts
+ * are given back, so that faults never lock a real visitor out
+ */
+
+void
+ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_uint_t              i;
+    ngx_http_smotp_hold_t  *hold;
+
+    if (ctx->holds == NULL) {
+        return;
+    }
+
+    hold = ctx->holds->elts;
+
+    for (i = 0; i < ctx->holds->nelts; i++) {
+
+        if (hold[i].kind == NGX_HTTP_SMOTP_ZONE_TALLY) {
+
+            if ((ctx->succeeded && ctx->verified)
+                || ctx->api_status == NGX_HTTP_NOT_FOUND
+                || ctx->api_status == 410)
+            {
+                ngx_http_smotp_zone_clear(&hold[i]);
+                continue;
+            }
+        }
+
+        if (ctx->succeeded || ctx->api_status == NGX_HTTP_TOO_MANY_REQUESTS) {
+            continue;
+        }
+
+        ngx_http_smotp_zone_release(&hold[i]);
+    }
+
+    ctx->holds = NULL;
+}
+
+
+ngx_int_t
+ngx_http_smotp_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t             *s;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
+
+    if (ctx == NULL || ctx->limit_status == NGX_HTTP_SMOTP_LIMIT_NONE) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = &ngx_http_smotp_limit_statuses[ctx->limit_status];
+
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = s->data;
+
+    return NGX_OK;
+}

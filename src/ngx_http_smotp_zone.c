@@ -1,0 +1,785 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * smotp_zone: the abuse limits' counts, shared by every worker, kept
+ * across reloads.  An rbtree of entries named by a 64-bit keyed hash
+ * (SipHash-2-4 with the zone's own random key) of what they count, an LRU
+ * queue that expires a few stale entries at each new one and evicts the
+ * oldest when the zone is full, and the slab allocator.  The lock is held
+ * only around one entry's lookup and update.
+ */
+
+
+#include "ngx_http_smotp_zone.h"
+
+#include <openssl/rand.h>
+
+
+/* a verify's tally of wrong codes outlives any OTP request */
+#define NGX_HTTP_SMOTP_TALLY_TTL   ((ngx_msec_t) 24 * 3600 * 1000)
+
+/* how often a full zone is said, at most */
+#define NGX_HTTP_SMOTP_FULL_LOG    60
+
+
+/*
+ * A rolling count is kept one of two ways: up to ZONE_EXACT a period, by
+ * the times themselves ("cur" of them, in ms after "mark", oldest first),
+ * which is exact; above it, by the count of the current window ("cur",
+ * which starts at "mark") and of the one before ("prev").  A tally is
+ * "cur".
+ */
+
+typedef struct {
+    u_char                      color;
+    u_char                      dummy[3];
+    uint32_t                    prev;
+    uint32_t                    cur;
+    uint32_t                    times[NGX_HTTP_SMOTP_ZONE_EXACT];
+    uint64_t                    hash;
+    ngx_msec_t                  mark;
+    ngx_msec_t                  expire;
+    ngx_queue_t                 queue;
+} ngx_http_smotp_entry_t;
+
+
+typedef struct {
+    ngx_rbtree_t                rbtree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 queue;
+    u_char                      key[16];
+    time_t                      full_logged;
+
+    /*
+     * the latest time any worker has come with: a worker's clock is the
+     * time of its last event loop, and may be behind another's
+     */
+    ngx_msec_t                  now;
+} ngx_http_smotp_zone_sh_t;
+
+
+typedef struct {
+    ngx_http_smotp_zone_sh_t   *sh;
+    ngx_slab_pool_t            *shpool;
+    ngx_uint_t                  size;
+} ngx_http_smotp_zone_ctx_t;
+
+
+static ngx_int_t ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_msec_t ngx_http_smotp_zone_clock(ngx_http_smotp_zone_ctx_t *ctx);
+static ngx_http_smotp_entry_t *ngx_http_smotp_zone_entry(
+    ngx_shm_zone_t *zone, ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash,
+    ngx_uint_t create, ngx_msec_t now);
+static void ngx_http_smotp_zone_expire(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_uint_t n, ngx_msec_t now);
+static void ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_entry_t *e);
+static ngx_msec_t ngx_http_smotp_zone_times(ngx_http_smotp_entry_t *e,
+    ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
+static ngx_msec_t ngx_http_smotp_zone_window(ngx_http_smotp_entry_t *e,
+    ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
+static uint64_t ngx_http_smotp_siphash(u_char *key, u_char *p, size_t len);
+
+
+/*
+ * The entry is laid over its rbtree node from the node's "color" on, as
+ * nginx's own limit modules lay theirs
+ */
+
+#define ngx_http_smotp_node_entry(node)                                       \
+    ((ngx_http_smotp_entry_t *) &(node)->color)
+
+
+char *
+ngx_http_smotp_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char                     *p;
+    ssize_t                     size;
+    ngx_str_t                  *value, name, s;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    value = cf->args->elts;
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive: "
+                           "name:size is expected", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive: "
+                           "a size of at least %uzk is expected",
+                           &value[1], &cmd->name, 8 * ngx_pagesize / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_zone_ctx_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ctx->size = size;
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_smotp_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V \"%V\" is already defined",
+                           &cmd->name, &name);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone->init = ngx_http_smotp_zone_init;
+    shm_zone->data = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The zone of that name, as smotp_limit and the others name it: one
+ * defined further down is found too (nginx keeps it under its name, sized
+ * when its smotp_zone is read); one never defined has no data, which the
+ * location's merge reports.
+ */
+
+ngx_shm_zone_t *
+ngx_http_smotp_zone_find(ngx_conf_t *cf, ngx_str_t *name)
+{
+    return ngx_shared_memory_add(cf, name, 0, &ngx_http_smotp_module);
+}
+
+
+static ngx_int_t
+ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_smotp_zone_ctx_t  *octx = data;
+
+    size_t                      len;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        /* a reload: the counts go on */
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_smotp_zone_sh_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_smotp_zone_insert);
+
+    ngx_queue_init(&ctx->sh->queue);
+
+    /* made once, by the master: every worker and every reload keeps it */
+
+    if (RAND_bytes(ctx->sh->key, sizeof(ctx->sh->key)) != 1) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "smotp_zone \"%V\": RAND_bytes() failed",
+                      &shm_zone->shm.name);
+        return NGX_ERROR;
+    }
+
+    ctx->sh->full_logged = 0;
+    ctx->sh->now = ngx_current_msec;
+
+    len = sizeof(" in smotp_zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in smotp_zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone is said by the module, once a minute, not by the slab */
+
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The entry's name: the kind, the limit's own id (its rate, so that two
+ * limits of one key count apart) and the key, hashed with the zone's key
+ */
+
+uint64_t
+ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
+    ngx_str_t *id, ngx_str_t *key)
+{
+    u_char                     *p, *k;
+    size_t                      n;
+    uint64_t                    h;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+    u_char                      buf[128];
+
+    ctx = zone->data;
+
+    k = key->data;
+    n = key->len;
+
+    /* a long key is named by its own hash */
+
+    if (2 + id->len + n > sizeof(buf)) {
+        h = ngx_http_smotp_siphash(ctx->sh->key, key->data, key->len);
+        k = (u_char *) &h;
+        n = sizeof(uint64_t);
+    }
+
+    p = buf;
+    *p++ = (u_char) kind;
+    p = ngx_cpymem(p, id->data, id->len);
+    *p++ = '\0';
+    p = ngx_cpymem(p, k, n);
+
+    return ngx_http_smotp_siphash(ctx->sh->key, buf, p - buf);
+}
+
+
+/*
+ * One count taken, if the limit lets it: NGX_OK with the hold filled in
+ * for a release, NGX_BUSY with how long until it would let one through,
+ * NGX_ERROR when the zone has no room even after evicting the oldest.
+ */
+
+ngx_int_t
+ngx_http_smotp_zone_reserve(ngx_http_smotp_hold_t *hold, ngx_msec_t *wait)
+{
+    ngx_int_t                   rc;
+    ngx_msec_t                  now;
+    ngx_http_smotp_entry_t     *e;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    ctx = hold->zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    now = ngx_http_smotp_zone_clock(ctx);
+
+    e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 1, now);
+
+    if (e == NULL) {
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    rc = NGX_OK;
+    *wait = 0;
+
+    if (hold->kind == NGX_HTTP_SMOTP_ZONE_TALLY) {
+
+        if (e->cur >= hold->limit) {
+            rc = NGX_BUSY;
+            goto done;
+        }
+
+        e->cur++;
+        e->expire = now + NGX_HTTP_SMOTP_TALLY_TTL;
+        goto done;
+    }
+
+    if (hold->limit <= NGX_HTTP_SMOTP_ZONE_EXACT) {
+        *wait = ngx_http_smotp_zone_times(e, hold->period, hold->limit,
+                                          now);
+
+        if (*wait) {
+            rc = NGX_BUSY;
+            goto done;
+        }
+
+        e->times[e->cur++] = (uint32_t) (now - e->mark);
+        hold->mark = now;
+        e->expire = now + hold->period;
+        goto done;
+    }
+
+    *wait = ngx_http_smotp_zone_window(e, hold->period, hold->limit, now);
+
+    if (*wait) {
+        rc = NGX_BUSY;
+        goto done;
+    }
+
+    e->cur++;
+    hold->mark = e->mark;
+    e->expire = e->mark + 2 * hold->period;
+
+done:
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
+/* a reservation given back: the call it was for did not happen */
+
+void
+ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold)
+{
+    ngx_uint_t                  i;
+    ngx_http_smotp_entry_t     *e;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    ctx = hold->zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 0,
+                                  ngx_http_smotp_zone_clock(ctx));
+
+    if (e == NULL || e->cur == 0) {
+        goto done;
+    }
+
+    if (hold->kind == NGX_HTTP_SMOTP_ZONE_TALLY) {
+        e->cur--;
+        goto done;
+    }
+
+    if (hold->limit <= NGX_HTTP_SMOTP_ZONE_EXACT) {
+
+        /* the time it was counted at, unless it has left the period */
+
+        for (i = 0; i < e->cur; i++) {
+            if (e->mark + e->times[i] == hold->mark) {
+                ngx_memmove(&e->times[i], &e->times[i + 1],
+                            (e->cur - i - 1) * sizeof(uint32_t));
+                e->cur--;
+                break;
+            }
+        }
+
+        goto done;
+    }
+
+    /* counted in the window that is now current, or in the one before */
+
+    if (e->mark == hold->mark) {
+        e->cur--;
+
+    } else if (e->mark == hold->mark + hold->period && e->prev) {
+        e->prev--;
+    }
+
+done:
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold)
+{
+    ngx_http_smotp_entry_t     *e;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    ctx = hold->zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 0,
+                                  ngx_http_smotp_zone_clock(ctx));
+
+    if (e) {
+        ngx_http_smotp_zone_delete(ctx, e);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/*
+ * The times kept, those out of the period dropped: 0 when one more is
+ * let through, else how long until the oldest leaves the period
+ */
+
+static ngx_msec_t
+ngx_http_smotp_zone_times(ngx_http_smotp_entry_t *e, ngx_msec_t period,
+    ngx_uint_t limit, ngx_msec_t now)
+{
+    uint32_t    base;
+    ngx_uint_t  i, n;
+
+    for (n = 0; n < e->cur && now - (e->mark + e->times[n]) >= period; n++) {
+        /* void */
+    }
+
+    e->cur -= n;
+
+    if (e->cur == 0) {
+        e->mark = now;
+        return 0;
+    }
+
+    /* the oldest kept becomes the mark: the offsets stay small */
+
+    base = e->times[n];
+    e->mark += base;
+
+    for (i = 0; i < e->cur; i++) {
+        e->times[i] = e->times[i + n] - base;
+    }
+
+    if (e->cur < limit) {
+        return 0;
+    }
+
+    return e->mark + e->times[e->cur - limit] + period - now;
+}
+
+
+/*
+ * Above ZONE_EXACT, a rolling count over "period" (the sliding window
+ * counter of Cloudflare's kind): the count of the current window, and
+ * that of the window before weighted by how much of it the period still
+ * covers.  0 when one more is let through, else how long until it would
+ * be.
+ */
+
+static ngx_msec_t
+ngx_http_smotp_zone_window(ngx_http_smotp_entry_t *e, ngx_msec_t period,
+    ngx_uint_t limit, ngx_msec_t now)
+{
+    uint64_t    left, need, over;
+    ngx_msec_t  start, elapsed;
+
+    start = now - now % period;
+
+    if (start != e->mark) {
+        e->prev = (start - e->mark == period) ? e->cur : 0;
+        e->cur = 0;
+        e->mark = start;
+    }
+
+    elapsed = now - start;
+    left = period - elapsed;
+
+    /* prev * left / period + cur + 1 <= limit, in whole numbers */
+
+    if ((uint64_t) e->prev * left + ((uint64_t) e->cur + 1) * period
+        <= (uint64_t) limit * period)
+    {
+        return 0;
+    }
+
+    if (e->cur + 1 <= limit) {
+
+        /* when the window before weighs little enough: prev * l <= room */
+
+        need = ((uint64_t) limit - e->cur - 1) * period;
+        over = (uint64_t) e->prev * left - need;
+
+        return (ngx_msec_t) ((over + e->prev - 1) / e->prev);
+    }
+
+    /* the next window, with this one's count as the one before */
+
+    need = ((uint64_t) limit - 1) * period;
+
+    return left + (ngx_msec_t) (((uint64_t) e->cur * period - need
+                                 + e->cur - 1) / e->cur);
+}
+
+
+/* the zone's time, under its lock: it never goes back */
+
+static ngx_msec_t
+ngx_http_smotp_zone_clock(ngx_http_smotp_zone_ctx_t *ctx)
+{
+    if ((ngx_msec_int_t) (ngx_current_msec - ctx->sh->now) > 0) {
+        ctx->sh->now = ngx_current_msec;
+    }
+
+    return ctx->sh->now;
+}
+
+
+/*
+ * The entry of that hash, made when "create" is set (and the zone has
+ * room, after evicting the oldest if need be); under the zone's lock.
+ * An entry found is made the newest; one past its use counts as new.
+ */
+
+static ngx_http_smotp_entry_t *
+ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash, ngx_uint_t create,
+    ngx_msec_t now)
+{
+    size_t                   size;
+    ngx_uint_t               n;
+    ngx_rbtree_key_t         key;
+    ngx_rbtree_node_t       *node, *sentinel;
+    ngx_http_smotp_entry_t  *e;
+
+    key = (ngx_rbtree_key_t) hash;
+
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        e = ngx_http_smotp_node_entry(node);
+
+        if (e->hash != hash) {
+            node = (hash < e->hash) ? node->left : node->right;
+            continue;
+        }
+
+        if ((ngx_msec_int_t) (now - e->expire) >= 0) {
+            e->prev = 0;
+            e->cur = 0;
+        }
+
+        ngx_queue_remove(&e->queue);
+        ngx_queue_insert_head(&ctx->sh->queue, &e->queue);
+
+        return e;
+    }
+
+    if (!create) {
+        return NULL;
+    }
+
+    ngx_http_smotp_zone_expire(ctx, 2, now);
+
+    size = offsetof(ngx_rbtree_node_t, color) + sizeof(ngx_http_smotp_entry_t);
+
+    for (n = 0; /* void */; n++) {
+
+        node = ngx_slab_alloc_locked(ctx->shpool, size);
+
+        if (node) {
+            break;
+        }
+
+        if (ngx_queue_empty(&ctx->sh->queue) || n == 16) {
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "smotp_zone \"%V\" has no room for an entry",
+                          &zone->shm.name);
+            return NULL;
+        }
+
+        /* the oldest goes: the limits still apply to every other */
+
+        if (ngx_time() - ctx->sh->full_logged >= NGX_HTTP_SMOTP_FULL_LOG) {
+            ctx->sh->full_logged = ngx_time();
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "smotp_zone \"%V\" is full: the oldest entries "
+                          "are evicted; make it larger", &zone->shm.name);
+        }
+
+        ngx_http_smotp_zone_delete(ctx,
+                     ngx_queue_data(ngx_queue_last(&ctx->sh->queue),
+                                    ngx_http_smotp_entry_t, queue));
+    }
+
+    node->key = key;
+
+    e = ngx_http_smotp_node_entry(node);
+
+    e->prev = 0;
+    e->cur = 0;
+    e->hash = hash;
+    e->mark = 0;
+    e->expire = now;
+
+    ngx_rbtree_insert(&ctx->sh->rbtree, node);
+    ngx_queue_insert_head(&ctx->sh->queue, &e->queue);
+
+    return e;
+}
+
+
+/* a few entries past their use, from the oldest */
+
+static void
+ngx_http_smotp_zone_expire(ngx_http_smotp_zone_ctx_t *ctx, ngx_uint_t n,
+    ngx_msec_t now)
+{
+    ngx_queue_t             *q;
+    ngx_http_smotp_entry_t  *e;
+
+    while (n--) {
+
+        if (ngx_queue_empty(&ctx->sh->queue)) {
+            return;
+        }
+
+        q = ngx_queue_last(&ctx->sh->queue);
+        e = ngx_queue_data(q, ngx_http_smotp_entry_t, queue);
+
+        if ((ngx_msec_int_t) (now - e->expire) < 0) {
+            return;
+        }
+
+        ngx_http_smotp_zone_delete(ctx, e);
+    }
+}
+
+
+static void
+ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_entry_t *e)
+{
+    ngx_rbtree_node_t  *node;
+
+    node = (ngx_rbtree_node_t *)
+               ((u_char *) e - offsetof(ngx_rbtree_node_t, color));
+
+    ngx_queue_remove(&e->queue);
+    ngx_rbtree_delete(&ctx->sh->rbtree, node);
+    ngx_slab_free_locked(ctx->shpool, node);
+}
+
+
+static void
+ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t      **p;
+    ngx_http_smotp_entry_t  *e, *et;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            e = ngx_http_smotp_node_entry(node);
+            et = ngx_http_smotp_node_entry(temp);
+
+            p = (e->hash < et->hash) ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed hash, fast on short
+ * input, whose output cannot be made to collide or be read back without
+ * the key.  Little-endian reads, as the algorithm is defined.
+ */
+
+#define ngx_http_smotp_rotl(x, b)  (((x) << (b)) | ((x) >> (64 - (b))))
+
+#define ngx_http_smotp_sipround(v0, v1, v2, v3)                               \
+    v0 += v1; v1 = ngx_http_smotp_rotl(v1, 13); v1 ^= v0;                     \
+    v0 = ngx_http_smotp_rotl(v0, 32);                                         \
+    v2 += v3; v3 = ngx_http_smotp_rotl(v3, 16); v3 ^= v2;                     \
+    v0 += v3; v3 = ngx_http_smotp_rotl(v3, 21); v3 ^= v0;                     \
+    v2 += v1; v1 = ngx_http_smotp_rotl(v1, 17); v1 ^= v2;                     \
+    v2 = ngx_http_smotp_rotl(v2, 32)
+
+
+static uint64_t
+ngx_http_smotp_le64(u_char *p)
+{
+    return (uint64_t) p[0] | (uint64_t) p[1] << 8 | (uint64_t) p[2] << 16
+           | (uint64_t) p[3] << 24 | (uint64_t) p[4] << 32
+           | (uint64_t) p[5] << 40 | (uint64_t) p[6] << 48
+           | (uint64_t) p[7] << 56;
+}
+
+
+static uint64_t
+ngx_http_smotp_siphash(u_char *key, u_char *p, size_t len)
+{
+    size_t    i, left;
+    uint64_t  k0, k1, v0, v1, v2, v3, m, b;
+
+    k0 = ngx_http_smotp_le64(key);
+    k1 = ngx_http_smotp_le64(key + 8);
+
+    v0 = k0 ^ 0x736f6d6570736575ULL;
+    v1 = k1 ^ 0x646f72616e646f6dULL;
+    v2 = k0 ^ 0x6c7967656e657261ULL;
+    v3 = k1 ^ 0x7465646279746573ULL;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        m = ngx_http_smotp_le64(p + i);
+        v3 ^= m;
+        ngx_http_smotp_sipround(v0, v1, v2, v3);
+        ngx_http_smotp_sipround(v0, v1, v2, v3);
+        v0 ^= m;
+    }
+
+    b = (uint64_t) len << 56;
+    left = len - i;
+
+    while (left--) {
+        b |= (uint64_t) p[i + left] << (8 * left);
+    }
+
+    v3 ^= b;
+    ngx_http_smotp_sipround(v0, v1, v2, v3);
+    ngx_http_smotp_sipround(v0, v1, v2, v3);
+    v0 ^= b;
+
+    v2 ^= 0xff;
+    ngx_http_smotp_sipround(v0, v1, v2, v3);
+    ngx_http_smotp_sipround(v0, v1, v2, v3);
+    ngx_http_smotp_sipround(v0, v1, v2, v3);
+    ngx_http_smotp_sipround(v0, v1, v2, v3);
+
+    return v0 ^ v1 ^ v2 ^ v3;
+}

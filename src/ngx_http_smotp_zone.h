@@ -1,0 +1,54 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SMOTP_ZONE_H_INCLUDED_
+#define _NGX_HTTP_SMOTP_ZONE_H_INCLUDED_
+
+
+#include "ngx_http_smotp.h"
+
+
+/*
+ * The counts of the abuse limits, in a shared memory zone (smotp_zone),
+ * behind a small interface: a count is reserved before the API call and
+ * released when the call fails, a gap is kept between two events, and
+ * a count is read or cleared.  An entry is named by a keyed hash of what
+ * it counts, never by the phone number or address itself.
+ */
+
+typedef enum {
+    NGX_HTTP_SMOTP_ZONE_LIMIT = 1,      /* a rolling count over a period */
+    NGX_HTTP_SMOTP_ZONE_TALLY           /* a count until cleared */
+} ngx_http_smotp_zone_kind_e;
+
+
+/* up to this many in a period, the times themselves are kept: exact */
+#define NGX_HTTP_SMOTP_ZONE_EXACT    8
+
+
+/* where a reservation was made, to give it back */
+
+typedef struct {
+    ngx_shm_zone_t             *zone;
+    uint64_t                    hash;
+    ngx_msec_t                  period;
+    ngx_uint_t                  limit;
+    ngx_msec_t                  mark;
+    ngx_http_smotp_zone_kind_e  kind;
+} ngx_http_smotp_hold_t;
+
+
+char *ngx_http_smotp_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_shm_zone_t *ngx_http_smotp_zone_find(ngx_conf_t *cf, ngx_str_t *name);
+uint64_t ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_kind_e kind, ngx_str_t *id, ngx_str_t *key);
+ngx_int_t ngx_http_smotp_zone_reserve(ngx_http_smotp_hold_t *hold,
+    ngx_msec_t *wait);
+void ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold);
+void ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold);
+
+
+#endif /* _NGX_HTTP_SMOTP_ZONE_H_INCLUDED_ */
