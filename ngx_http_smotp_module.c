@@ -12,6 +12,8 @@
 #include "src/ngx_http_smotp_handler.h"
 #include "src/ngx_http_smotp_key.h"
 #include "src/ngx_http_smotp_limit.h"
+#include "src/ngx_http_smotp_origin.h"
+#include "src/ngx_http_smotp_prefix.h"
 #include "src/ngx_http_smotp_response.h"
 #include "src/ngx_http_smotp_subrequest.h"
 #include "src/ngx_http_smotp_variables.h"
@@ -93,6 +95,27 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_smotp_loc_conf_t, max_body_size),
+      NULL },
+
+    { ngx_string("smotp_allowed_prefixes"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_smotp_set_prefixes,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, allowed_prefixes),
+      NULL },
+
+    { ngx_string("smotp_denied_prefixes"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_smotp_set_prefixes,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, denied_prefixes),
+      NULL },
+
+    { ngx_string("smotp_allowed_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_smotp_set_origins,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("smotp_retries"),
@@ -240,6 +263,10 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
 
     conf->api_key = NGX_CONF_UNSET_PTR;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->allowed_prefixes = NGX_CONF_UNSET_PTR;
+    conf->denied_prefixes = NGX_CONF_UNSET_PTR;
+    conf->allowed_origins = NGX_CONF_UNSET_PTR;
+    conf->origin_check = NGX_CONF_UNSET;
     conf->retries = NGX_CONF_UNSET_UINT;
     conf->backoff_base = NGX_CONF_UNSET_MSEC;
     conf->backoff_max = NGX_CONF_UNSET_MSEC;
@@ -267,6 +294,15 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               NGX_HTTP_SMOTP_MAX_BODY_SIZE);
+
+    ngx_conf_merge_ptr_value(conf->allowed_prefixes, prev->allowed_prefixes,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->denied_prefixes, prev->denied_prefixes,
+                             NULL);
+
+    ngx_conf_merge_ptr_value(conf->allowed_origins, prev->allowed_origins,
+                             NULL);
+    ngx_conf_merge_value(conf->origin_check, prev->origin_check, 1);
 
     ngx_conf_merge_uint_value(conf->retries, prev->retries,
                               NGX_HTTP_SMOTP_RETRIES);

@@ -107,6 +107,10 @@ typedef struct {
     /* api_location and the endpoint's API path: the subrequest's URI */
     ngx_str_t                   api_uri;
     size_t                      max_body_size;
+    ngx_array_t                *allowed_prefixes;    /* of ngx_str_t */
+    ngx_array_t                *denied_prefixes;     /* of ngx_str_t */
+    ngx_array_t                *allowed_origins;     /* of ngx_str_t */
+    ngx_flag_t                  origin_check;
     ngx_uint_t                  retries;
     ngx_msec_t                  backoff_base;
     ngx_msec_t                  backoff_max;
@@ -182,6 +186,7 @@ struct ngx_http_smotp_ctx_s {
     ngx_uint_t                  limit_wait;
 
     unsigned                    form:1;
+    unsigned                    denied_prefix:1;
     unsigned                    verified:1;
     unsigned                    succeeded:1;
     unsigned                    api_request_sent:1;

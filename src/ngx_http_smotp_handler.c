@@ -12,6 +12,7 @@
 #include "ngx_http_smotp_body.h"
 #include "ngx_http_smotp_call.h"
 #include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_origin.h"
 #include "ngx_http_smotp_response.h"
 
 
@@ -62,6 +63,10 @@ ngx_http_smotp_handler(ngx_http_request_t *r)
     }
 
     rc = ngx_http_smotp_check_request(r, ctx, slcf);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_check_origin(r, ctx, slcf);
+    }
 
     if (rc != NGX_OK) {
 

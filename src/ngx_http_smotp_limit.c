@@ -643,14 +643,20 @@ ngx_http_smotp_limit_status_variable(ngx_http_request_t *r,
     ngx_str_t             *s;
     ngx_http_smotp_ctx_t  *ctx;
 
+    static ngx_str_t  denied = ngx_string("denied_prefix");
+
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
 
-    if (ctx == NULL || ctx->limit_status == NGX_HTTP_SMOTP_LIMIT_NONE) {
+    if (ctx && ctx->denied_prefix) {
+        s = &denied;
+
+    } else if (ctx && ctx->limit_status != NGX_HTTP_SMOTP_LIMIT_NONE) {
+        s = &ngx_http_smotp_limit_statuses[ctx->limit_status];
+
+    } else {
         v->not_found = 1;
         return NGX_OK;
     }
-
-    s = &ngx_http_smotp_limit_statuses[ctx->limit_status];
 
     v->len = s->len;
     v->valid = 1;

@@ -10,6 +10,7 @@
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
+#include "ngx_http_smotp_prefix.h"
 
 
 static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
@@ -41,10 +42,9 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     ngx_int_t                      rc;
     ngx_str_t                      key;
     ngx_http_smotp_field_t        *phone;
+    ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_json_member_t   m[2];
-#if (NGX_DEBUG)
     u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
-#endif
 
     phone = &ctx->fields[NGX_HTTP_SMOTP_PHONE_NUMBER];
 
@@ -63,6 +63,21 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     }
 
     ctx->phone = phone->value;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (ngx_http_smotp_prefix_allowed(slcf, &ctx->phone) != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "smotp send: %*s refused by smotp_allowed_prefixes or "
+                      "smotp_denied_prefixes",
+                      ngx_http_smotp_phone_mask(masked, &ctx->phone), masked);
+
+        ctx->denied_prefix = 1;
+
+        ngx_str_set(&ctx->error,
+                    "phone numbers of this country are not accepted");
+        return NGX_HTTP_BAD_REQUEST;
+    }
 
     rc = ngx_http_smotp_idempotency_key(r, ctx, &key);
     if (rc != NGX_OK) {

@@ -2,14 +2,22 @@
 /*
  * Copyright (C) ngx_http_smotp_module authors
  *
- * $smotp_api_status and $smotp_request_id, for log_format.
+ * $smotp_phone, $smotp_phone_prefix and $smotp_client_net, keys of
+ * limits and maps; $smotp_api_status and $smotp_request_id, for
+ * log_format.
  */
 
 
 #include "ngx_http_smotp_variables.h"
+#include "ngx_http_smotp_client.h"
 #include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_prefix.h"
 
 
+static ngx_int_t ngx_http_smotp_phone_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_smotp_client_net_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_smotp_api_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_smotp_request_id_variable(ngx_http_request_t *r,
@@ -17,6 +25,15 @@ static ngx_int_t ngx_http_smotp_request_id_variable(ngx_http_request_t *r,
 
 
 static ngx_http_variable_t  ngx_http_smotp_vars[] = {
+
+    { ngx_string("smotp_phone"), NULL,
+      ngx_http_smotp_phone_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_phone_prefix"), NULL,
+      ngx_http_smotp_phone_variable, 1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_client_net"), NULL,
+      ngx_http_smotp_client_net_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("smotp_api_status"), NULL,
       ngx_http_smotp_api_status_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -45,6 +62,70 @@ ngx_http_smotp_add_variables(ngx_conf_t *cf)
         var->get_handler = v->get_handler;
         var->data = v->data;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * the send's phone number, or (data 1) its country code; known once the
+ * body is read, and never on a verify, which carries no number
+ */
+
+static ngx_int_t
+ngx_http_smotp_phone_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    size_t                 len;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
+
+    if (ctx == NULL || ctx->phone.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    len = data ? ngx_http_smotp_prefix_len(&ctx->phone) : ctx->phone.len;
+
+    if (len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->phone.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_client_net_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_int_t  rc;
+    ngx_str_t  net;
+
+    rc = ngx_http_smotp_client_net(r, &net);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = net.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = net.data;
 
     return NGX_OK;
 }

@@ -11,7 +11,7 @@
 #include "ngx_http_smotp.h"
 
 
-/* variables for log_format */
+/* the module's variables: keys of limits and maps, log_format */
 
 ngx_int_t ngx_http_smotp_add_variables(ngx_conf_t *cf);
 

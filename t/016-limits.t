@@ -438,3 +438,28 @@ Content-Type: application/json
 [200, 200]
 --- response_body_like eval
 ['^\{"verified":false,', '^\{"verified":true']
+
+
+
+=== TEST 19: a number of a denied country is refused before any limit counts it: $smotp_limit_status says denied_prefix
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_denied_prefixes +1;
+        smotp_limit zone=otp key=all rate=1/10m;
+        add_header X-Limit $smotp_limit_status always;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+14155550143\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001643\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[400, 200]
+--- response_headers eval
+["X-Limit: denied_prefix", "X-Limit: passed"]
+--- response_body_like eval
+['^\{"error":"phone numbers of this country are not accepted"\}$', '^\{"requestId"']

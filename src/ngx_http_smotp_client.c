@@ -1,0 +1,74 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ *
+ * The client's network, as the addresses one host may take: an IPv4
+ * address, or an IPv6 /64, since a host is given a whole /64 and picks
+ * addresses in it at will.
+ */
+
+
+#include "ngx_http_smotp_client.h"
+
+
+#define NGX_HTTP_SMOTP_NET_LEN  (NGX_INET6_ADDRSTRLEN + sizeof("/64") - 1)
+
+
+/*
+ * The text of the client's network ("192.0.2.1", "2001:db8:1:2::/64"),
+ * from the address the connection has, which the realip module may have
+ * replaced; NGX_DECLINED for a client that has none (a UNIX socket)
+ */
+
+ngx_int_t
+ngx_http_smotp_client_net(ngx_http_request_t *r, ngx_str_t *net)
+{
+    u_char               *p;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    u_char                addr[16];
+    struct sockaddr_in6  *sin6;
+#endif
+
+    p = ngx_pnalloc(r->pool, NGX_HTTP_SMOTP_NET_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    net->data = p;
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+
+        net->len = ngx_inet_ntop(AF_INET, &sin->sin_addr, p,
+                                 NGX_HTTP_SMOTP_NET_LEN);
+        return NGX_OK;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+
+        /* an IPv4 client of an IPv6 socket is the IPv4 address it has */
+
+        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            net->len = ngx_inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+                                     p, NGX_HTTP_SMOTP_NET_LEN);
+            return NGX_OK;
+        }
+
+        ngx_memcpy(addr, sin6->sin6_addr.s6_addr, 8);
+        ngx_memzero(addr + 8, 8);
+
+        p += ngx_inet6_ntop(addr, p, NGX_INET6_ADDRSTRLEN);
+        p = ngx_cpymem(p, "/64", sizeof("/64") - 1);
+
+        net->len = p - net->data;
+        return NGX_OK;
+#endif
+
+    default:
+        return NGX_DECLINED;
+    }
+}
