@@ -463,3 +463,67 @@ Content-Type: application/json
 ["X-Limit: denied_prefix", "X-Limit: passed"]
 --- response_body_like eval
 ['^\{"error":"phone numbers of this country are not accepted"\}$', '^\{"requestId"']
+
+
+
+=== TEST 20: a limit per phone: the same phone again is refused, another is not
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$smotp_phone rate=1/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001644\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001644\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001645\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 429, 200]
+
+
+
+=== TEST 21: a limit per client network: two addresses of one IPv6 /64 share a count, another /64 has its own
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Real-IP;
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$smotp_client_net rate=1/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001646\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001647\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001648\"}"]
+--- more_headers eval
+["Content-Type: application/json\nX-Real-IP: 2001:db8:1:2::1",
+ "Content-Type: application/json\nX-Real-IP: 2001:db8:1:2:ffff:ffff:ffff:fffe",
+ "Content-Type: application/json\nX-Real-IP: 2001:db8:1:3::1"]
+--- error_code eval
+[200, 429, 200]
+
+
+
+=== TEST 22: a limit per country: +44 numbers share a count, +91 has its own
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$smotp_phone_prefix rate=1/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+442079460649\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+447700900650\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001651\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 429, 200]

@@ -192,3 +192,48 @@ smotp_zone "tiny" is full: the oldest entries are evicted; make it larger
 GET /stats
 --- error_code: 200
 --- response_body_like: ^\{"requests":4,
+
+
+
+=== TEST 8: 100 sends at once, shaped by limit_req in the API location to 20 a second: every one is made, in turn, within the deadline
+--- http_config eval
+$::Http . <<'_EOC_';
+    limit_req_zone $request_method zone=api:1m rate=20r/s;
+_EOC_
+--- config eval
+::burst("fan", 2, "/burst", 7) . ::burst("burst", 50, "/auth/send-otp", 6.5) . <<'_EOC_';
+    location /_smotp_api/ {
+        internal;
+        limit_req zone=api burst=200;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/;
+    }
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_deadline 10s;
+    }
+    location = /stats {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/stats?phone=%2B919800001708;
+    }
+_EOC_
+--- request
+POST /fan
+{"phoneNumber":"+919800001708"}
+--- more_headers
+Content-Type: application/json
+--- timeout: 10
+--- error_code: 404
+--- error_log eval
+qr/delaying request, excess: 9[0-9]\.\d+, by zone "api"/
+--- no_error_log
+smotp_deadline
+OTP service
+[crit]
+[alert]
+
+
+
+=== TEST 9: and the stand-in got all 100
+--- request
+GET /stats
+--- error_code: 200
+--- response_body_like: ^\{"requests":100,
