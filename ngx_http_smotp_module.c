@@ -69,6 +69,13 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       0,
       &ngx_http_smotp_verify_endpoint },
 
+    { ngx_string("smotp_wallet"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_smotp_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      &ngx_http_smotp_wallet_endpoint },
+
     { ngx_string("smotp_api_key"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_smotp_api_key,

@@ -203,6 +203,7 @@ struct ngx_http_smotp_ctx_s {
 extern ngx_module_t                ngx_http_smotp_module;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_send_endpoint;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_verify_endpoint;
+extern ngx_http_smotp_endpoint_t   ngx_http_smotp_wallet_endpoint;
 
 
 #endif /* _NGX_HTTP_SMOTP_H_INCLUDED_ */
