@@ -410,3 +410,16 @@ unknown smotp_zone "nowhere"
 --- must_die
 --- error_log
 invalid rate "rate=1/500ms" in "smotp_limit" directive
+
+
+
+=== TEST 35: smotp_zone with the name of another module's zone
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    limit_req_zone $binary_remote_addr zone=otp:1m rate=1r/s;
+    smotp_zone otp:1m;
+--- config
+    location = /auth/send-otp { smotp_send; }
+--- must_die
+--- error_log
+the shared memory zone "otp" is already declared for a different use

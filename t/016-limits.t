@@ -527,3 +527,113 @@ _EOC_
 Content-Type: application/json
 --- error_code eval
 [200, 429, 200]
+
+
+
+=== TEST 23: no limit applied: $smotp_limit_status is empty
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        add_header X-Limit "[$smotp_limit_status]" always;
+    }
+_EOC_
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800001652"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+X-Limit: []
+
+
+
+=== TEST 24: a key longer than the entry's name takes is counted by its own hash: the same long key is refused, another is not
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$http_x_who rate=1/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001653\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001654\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001655\"}"]
+--- more_headers eval
+["Content-Type: application/json\nX-Who: " . ("a" x 300),
+ "Content-Type: application/json\nX-Who: " . ("a" x 300),
+ "Content-Type: application/json\nX-Who: " . ("a" x 299) . "b"]
+--- error_code eval
+[200, 429, 200]
+
+
+
+=== TEST 25: a verify the API could not take (503) gives its attempt back
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/verify-otp {
+        smotp_verify;
+        smotp_retries 0;
+        smotp_verify_attempts zone=otp 1;
+    }
+_EOC_
+--- request eval
+["POST /auth/verify-otp?fault=503\n{\"requestId\":\"req-1656\",\"otpCode\":\"123456\"}",
+ "POST /auth/verify-otp?fault=503\n{\"requestId\":\"req-1656\",\"otpCode\":\"123456\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[502, 502]
+
+
+
+=== TEST 26: above 8 a period, a send the API refused gives its count back too
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=all rate=9/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp?fault=400\n{\"phoneNumber\":\"+919800001657\"}",
+ map({ "POST /auth/send-otp\n{\"phoneNumber\":\"+9198000016" . (60 + $_) . "\"}" } 0 .. 9)]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[400, (200) x 9, 429]
+
+
+
+=== TEST 27: an entry past its use goes when a new one is made
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$http_x_who rate=1/1s;
+    }
+    location = /sleep {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/otp/none;
+        proxy_set_header X-Standin-Fault "delay=1.1; status=404";
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001670\"}",
+ "GET /sleep",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001671\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001672\"}"]
+--- more_headers eval
+["Content-Type: application/json\nX-Who: dave",
+ "",
+ "Content-Type: application/json\nX-Who: erin",
+ "Content-Type: application/json\nX-Who: erin"]
+--- timeout: 4
+--- error_code eval
+[200, 404, 200, 429]

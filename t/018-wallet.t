@@ -170,3 +170,22 @@ GET /wallet
 Content-Type: application/json
 --- response_body chomp
 {"error":"request failed"}
+
+
+
+=== TEST 11: a currency that is not a string: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/canned/;
+    }
+    location = /canned/wallet {
+        default_type application/json;
+        return 200 '{"success":true,"data":{"balance":12,"currency":356}}';
+    }
+    location = /wallet { smotp_wallet; smotp_retries 0; }
+--- request
+GET /wallet
+--- error_code: 502
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
