@@ -423,3 +423,51 @@ invalid rate "rate=1/500ms" in "smotp_limit" directive
 --- must_die
 --- error_log
 the shared memory zone "otp" is already declared for a different use
+
+
+
+=== TEST 36: smotp_limit with a key whose variable is never closed
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_limit zone=otp key=${smotp_phone rate=1/h; }
+--- must_die
+--- error_log
+the closing bracket in "smotp_phone" variable is missing
+
+
+
+=== TEST 37: smotp_limit with a rate without a period
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_limit zone=otp key=all rate=3; }
+--- must_die
+--- error_log
+invalid rate "rate=3" in "smotp_limit" directive
+
+
+
+=== TEST 38: smotp_limit with a period too long to read
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_limit zone=otp key=all rate=3/1234567890123456m; }
+--- must_die
+--- error_log
+invalid rate "rate=3/1234567890123456m" in "smotp_limit" directive
+
+
+
+=== TEST 39: smotp_limit with an empty zone name
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_zone otp:1m;
+--- config
+    location = /a { smotp_send; smotp_limit zone= key=all rate=3/h; }
+--- must_die
+--- error_log
+invalid parameter "zone=": a zone name is expected

@@ -189,3 +189,60 @@ GET /wallet
 --- error_code: 502
 --- response_body chomp
 {"error":"unexpected answer from OTP service"}
+
+
+
+=== TEST 12: a balance too large to write exactly (1e15 or an overflow to infinity): 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/canned/;
+    }
+    location = /canned/wallet {
+        default_type application/json;
+        return 200 '{"success":true,"data":{"balance":1e999}}';
+    }
+    location = /wallet { smotp_wallet; smotp_retries 0; }
+--- request
+GET /wallet
+--- error_code: 502
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+
+
+
+=== TEST 13: a balance that rounds up to 10^15 at the 15th digit: 502
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/canned/;
+    }
+    location = /canned/wallet {
+        default_type application/json;
+        return 200 '{"success":true,"data":{"balance":999999999999999.6}}';
+    }
+    location = /wallet { smotp_wallet; smotp_retries 0; }
+--- request
+GET /wallet
+--- error_code: 502
+--- response_body chomp
+{"error":"unexpected answer from OTP service"}
+
+
+
+=== TEST 14: a negative balance (an account in debt) keeps its sign
+--- config
+    location /_smotp_api/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/canned/;
+    }
+    location = /canned/wallet {
+        default_type application/json;
+        return 200 '{"success":true,"data":{"balance":-12.75,"currency":"INR"}}';
+    }
+    location = /wallet { smotp_wallet; }
+--- request
+GET /wallet
+--- error_code: 200
+--- response_body chomp
+{"balance":-12.75,"currency":"INR"}
