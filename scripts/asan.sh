@@ -56,8 +56,14 @@ module_cc_opt="-fsanitize=$core_only -fno-sanitize-recover=all"
 # the module stays loaded until the very end, for the leak reports' sake
 "$CC" -c -O1 -o "$build/keep-modules.o" "$root/scripts/keep-modules.c"
 
+# -Bsymbolic: the module's own globals (the ngx_modules list nginx's
+# build writes for every dynamic module) bound to the module, not to
+# nginx's globals of the same name; else AddressSanitizer takes nginx's
+# ngx_modules for the module's 16 bytes once the module is loaded, and
+# the next reload's copy of it is reported as an overflow
 "$root/scripts/nginx-build.sh" "$build" "$core_cc_opt" \
-    "$sanitize $build/keep-modules.o" "$module_cc_opt"
+    "$sanitize $build/keep-modules.o" "$module_cc_opt" \
+    "$CC -Wl,-Bsymbolic"
 
 if [ "${1:-}" = --build ]; then
     exit 0

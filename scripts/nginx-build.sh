@@ -18,10 +18,12 @@ dir=$(mkdir -p "$1" && cd "$1" && pwd)
 cc_opt=$2
 ld_opt=$3
 module_cc_opt=${4:-}
+module_link=${5:-}
 
 src=$("$root/scripts/nginx-source.sh" "$root/build/src")
 
-stamp=$(printf '%s\n' "${CC:-cc}" "$cc_opt" "$ld_opt" "$module_cc_opt" "$src" \
+stamp=$(printf '%s\n' "${CC:-cc}" "$cc_opt" "$ld_opt" "$module_cc_opt" \
+               "$module_link" "$src" \
         | cat - "$root/config" "$root/scripts/configure-nginx.sh" "$0" \
         | cksum)
 
@@ -41,7 +43,8 @@ cflags=$(sed -n 's/^CFLAGS = *//p' "$dir/nginx/objs/Makefile")
 {
     make -C "$dir/nginx" -f objs/Makefile -j"$(nproc)" binary \
     && make -C "$dir/nginx" -f objs/Makefile -j"$(nproc)" modules \
-            CFLAGS="$cflags $module_cc_opt"
+            CFLAGS="$cflags $module_cc_opt" \
+            ${module_link:+LINK="$module_link"}
 } > "$dir/make.log" 2>&1 || {
     grep -E -B2 -A8 'error|Error' "$dir/make.log" | head -n 60 >&2
     exit 1
