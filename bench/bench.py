@@ -5,6 +5,9 @@ first).  Side by side, in one run, against the same local API stand-in:
   plain   proxy_pass of the client's POST to the API, no checks (the floor)
   lua     the same logic in Lua (bench/lua/smotp_lua.lua)
   smotp   the module's smotp_send and smotp_verify
+  limits  the same with the abuse limits (smotp_zone, smotp_limit,
+          smotp_verify_attempts), none of which refuses: what the checks
+          cost (throughput and instructions only)
 
 and prints one report (also written to build/bench/results.md):
 throughput and latency, in-flight capacity against a slow API, worker
@@ -32,6 +35,16 @@ on 127.0.0.1 only.  Settings, from the environment:
   BENCH_STRAY=0.05, BENCH_RETRIES=2   a throughput run during which other
                            processes used more than 5% of a CPU is run
                            again (after waiting for quiet), twice at most
+  BENCH_PHONES=36000       different phone numbers (and verify request
+                           ids) sent in turn, by every variant: the limits'
+                           zone holds one entry per phone and limit
+  BENCH_CALLGRIND_PHONES=30000   the phones sent to the limits once before
+                           the instruction counts (the zone's tree filled);
+                           the counts then take the first 2,000 again
+                           (found) and 2,000 new ones (made)
+  BENCH_CALLGRIND_ARGS=    more valgrind options, e.g. "--cache-sim=yes"
+                           (the misses are in the dumps; Ir stays the first
+                           event, which the report uses)
   BENCH_SECTIONS=throughput,inflight,memory,callgrind,perf
   BENCH_PORT=18100
   BENCH_NGINX_CPU=0, BENCH_CLIENT_CPU=1   the CPUs to pin to
@@ -71,10 +84,22 @@ BODIES = {
               '"otpCode":"123456"}',
 }
 
-VARIANTS = ["plain", "lua", "smotp"]
+# what wrk sends: a different phone (a different request id) in turn,
+# BENCH_PHONES of them (bench/wrk/post.lua); BODIES are the checks' own
+TEMPLATES = {
+    "send": '{"phoneNumber":"+9198%08d"}',
+    "verify": '{"requestId":"3f1c9a2e-7b4d-4e8f-9a1b-%012x",'
+              '"otpCode":"123456"}',
+}
+
+VARIANTS = ["plain", "lua", "smotp", "limits"]
+# the in-flight runs leave the limits out: what they cost is measured by
+# the throughput runs and the instruction counts
+INFLIGHT_VARIANTS = ["plain", "lua", "smotp"]
 ENDPOINTS = ["send", "verify"]
 NAMES = {"plain": "plain proxy_pass", "lua": "Lua (content_by_lua)",
-         "smotp": "smotp module"}
+         "smotp": "smotp module", "limits": "smotp with limits",
+         "limits-new": "smotp with limits, new phones"}
 
 
 def env(name, default, kind=int):
@@ -94,6 +119,9 @@ if MEMORY_VARIANT not in VARIANTS:
     sys.exit("bench: BENCH_MEMORY_VARIANT must be one of %s"
              % ", ".join(VARIANTS))
 CG_REQUESTS = env("BENCH_CALLGRIND_REQUESTS", 2000)
+CG_ARGS = os.environ.get("BENCH_CALLGRIND_ARGS", "").split()
+PHONES = env("BENCH_PHONES", 36000)
+CG_PHONES = env("BENCH_CALLGRIND_PHONES", 30000)
 PERF_SECONDS = env("BENCH_PERF_SECONDS", 5)
 SYSCALL_REQUESTS = env("BENCH_SYSCALL_REQUESTS", 20000)
 # a throughput run during which other processes took more than STRAY of
@@ -309,6 +337,7 @@ def check_answers():
             if v == "plain":
                 ok = status in (200, 201) and j.get("success") is True
             elif e == "send":
+                # the module, with or without the limits
                 ok = status == 200 and len(j.get("requestId", "")) == 36
             else:
                 ok = status == 200 and j.get("verified") is True
@@ -343,10 +372,12 @@ def parse_wrk(text):
 
 
 def wrk(variant, endpoint, connections, seconds, worker=None, others=(),
-        stop_after=None, label=None, during=None):
+        stop_after=None, label=None, during=None, vary=None, vary_from=0):
     """one wrk run on the client CPU; with worker, the worker's CPU time
-    per request, and the CPU time of the processes in others"""
-    env_ = dict(os.environ, BENCH_BODY=BODIES[endpoint])
+    per request, and the CPU time of the processes in others; vary
+    different phones (request ids) in turn, from vary_from (PHONES)"""
+    env_ = dict(os.environ, BENCH_BODY=TEMPLATES[endpoint],
+                BENCH_VARY=str(vary or PHONES), BENCH_VARY_FROM=str(vary_from))
     done_file = os.path.join(DIR, "wrk-done")
     if stop_after:
         env_["BENCH_STOP_AFTER"] = str(stop_after)
@@ -451,14 +482,20 @@ def throughput(api):
     for v, e in combos:
         wrk(v, e, CONNECTIONS, WARMUP)
 
+    # the limits' zone filled: an entry for every phone, so that the
+    # measured sends find theirs in a tree of some 72,000
+    wrk("limits", "send", CONNECTIONS, 600, stop_after=PHONES)
+
     for rep in range(REPEATS):
-        # plain and the module back to back, which first taking turns, so
-        # that each round's ratio compares runs seconds apart
+        # plain, the module and the module with limits back to back (the
+        # module in the middle, the order turned round every other
+        # round), so that each round's ratios compare runs seconds apart
         order = []
         for e in (ENDPOINTS if rep % 2 == 0 else ENDPOINTS[::-1]):
-            pair = [("plain", e), ("smotp", e)]
-            order += (pair if rep % 2 == 0 else pair[::-1])
-            order += [(v, e) for v in VARIANTS if v not in ("plain", "smotp")]
+            trio = [("plain", e), ("smotp", e), ("limits", e)]
+            order += (trio if rep % 2 == 0 else trio[::-1])
+            order += [(v, e) for v in VARIANTS
+                      if v not in ("plain", "smotp", "limits")]
         for v, e in order:
             for attempt in range(1 + RETRIES):
                 wait_quiet()
@@ -536,6 +573,47 @@ def throughput(api):
         % (100 * stray, "  WARNING: the machine was not quiet"
            if stray > STRAY else ""))
     out()
+
+    # the module with its abuse limits against the module without, round
+    # by round as against plain; none of the limits may refuse
+
+    out("### The abuse limits: the module with them against the module "
+        "without")
+    out()
+    out("The same sends and verifies (%s different phones, and request ids, "
+        "in turn for every variant), the limits of bench/conf/bench.conf's "
+        "/limits/ locations: a send counts 5 limits, a verify its request's "
+        "wrong codes and 1 limit. \"× module, by round\" is the median "
+        "of each round's ratio to the module's run of the same round; "
+        "\"× module by CPU\" the module's worker CPU per request over "
+        "the one with limits." % format(PHONES, ","))
+    out()
+    out("| endpoint | module req/s | with limits req/s | × module | "
+        "× module, by round (rounds) | worker µs/req module / with limits "
+        "| × module by CPU | non-2xx with limits |")
+    out("|---|---:|---:|---:|---|---:|---:|---:|")
+    for e in ENDPOINTS:
+        m, l = summary["smotp", e], summary["limits", e]
+        rounds = [r["rps"] / p["rps"] for r, p in
+                  zip(runs["limits", e], runs["smotp", e]) if p["rps"]]
+        l["vs_module_rounds"] = rounds
+        l["vs_module"] = med(rounds)
+        l["vs_module_cpu"] = m["us"] / l["us"]
+        bad = sum(r["errors"] + r["non2xx"] for r in runs["limits", e])
+        l["bad"] = bad
+        out("| %s | %.0f | %.0f | %.3f | %.3f (%s) | %.1f / %.1f | %.3f "
+            "| %d |" % (e, m["rps"], l["rps"], l["rps"] / m["rps"],
+                        l["vs_module"],
+                        ", ".join("%.3f" % x for x in rounds),
+                        m["us"], l["us"], l["vs_module_cpu"], bad))
+    out()
+    log = open(os.path.join(DIR, "bench-error.log"), errors="replace").read()
+    refused = log.count("refused by")
+    full = log.count("is full") + log.count("has no room")
+    out("Refusals in the error log: %d; a full zone said: %d times%s." % (
+        refused, full, "" if not refused and not full else
+        "  WARNING: the limits refused or evicted: not what is measured"))
+    out()
     out("Each run (req/s, worker µs/request, CPU taken by other processes):")
     out()
     for e in ENDPOINTS:
@@ -583,7 +661,7 @@ def inflight(api):
             time.sleep(0.25)
         return peak
 
-    for v in VARIANTS:
+    for v in INFLIGHT_VARIANTS:
         for e in ENDPOINTS:
             log = os.path.join(DIR, "inflight-%s-%s.log" % (v, e))
             nginx = start_bench(SLOW_PORT, name="bench-slow",
@@ -633,7 +711,7 @@ def inflight(api):
         "busy | API busy | worker RSS fresh / peak / after |")
     out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for e in ENDPOINTS:
-        for v in VARIANTS:
+        for v in INFLIGHT_VARIANTS:
             r = results[v, e]
             st = r["steady"]
             out("| %s | %s | %.0f | %.1f%% | %s / %s | %.0f | %s / %s | %d "
@@ -746,6 +824,44 @@ def annotate(path, inclusive=False):
     return costs
 
 
+def call_arcs(path):
+    """{(caller, callee): [calls, inclusive Ir]} from a callgrind dump's
+    call graph (its cfn= / calls= lines)"""
+    names = {}
+    arcs = collections.defaultdict(lambda: [0, 0])
+    fn = cfn = None
+    pending = None
+
+    def name(spec):
+        m = re.match(r"\((\d+)\)(?:\s+(.*))?$", spec)
+        if not m:
+            return spec
+        if m.group(2):
+            names[m.group(1)] = m.group(2)
+        return names.get(m.group(1), spec)
+
+    with open(path) as f:
+        for line in f:
+            if pending is not None:
+                parts = line.split()
+                if len(parts) > 1:
+                    arcs[fn, cfn][0] += pending
+                    arcs[fn, cfn][1] += int(parts[1])
+                pending = None
+            elif line.startswith("fn="):
+                fn = name(line[3:].strip())
+            elif line.startswith("cfn="):
+                cfn = name(line[4:].strip())
+            elif line.startswith("calls="):
+                pending = int(line[6:].split()[0])
+    return arcs
+
+
+# the abuse limits' functions, and nginx's that they call
+LIMIT_FUNCS = re.compile(r"ngx_http_smotp_(limit|zone|siphash|client_net|"
+                         r"phone_variable)")
+
+
 def category(obj, fn):
     if fn.startswith("ngx_http_smotp") or obj.startswith("ngx_http_smotp"):
         return "module's own code"
@@ -775,7 +891,7 @@ def callgrind():
     shutil.rmtree(cgdir, ignore_errors=True)
     os.makedirs(cgdir)
     wrap = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
-            "--callgrind-out-file=%s/callgrind.out" % cgdir]
+            "--callgrind-out-file=%s/callgrind.out" % cgdir] + CG_ARGS
     nginx = start_bench(API_PORT, master="off", wrap=wrap, name="bench-cg")
     check_answers()
 
@@ -783,27 +899,38 @@ def callgrind():
         for e in ENDPOINTS:
             wrk(v, e, 1, 600, stop_after=300)
 
+    # the zone's tree filled with CG_PHONES phones (2 entries each), which
+    # the counted sends then find again
+    wrk("limits", "send", 8, 3600, stop_after=CG_PHONES, vary=CG_PHONES)
+
     def ctl(*args):
         subprocess.run(["callgrind_control"] + list(args) + [str(nginx.pid)],
                        capture_output=True, check=True)
 
     ctl("--zero")
     files = {}
-    for v in VARIANTS:
-        for e in ENDPOINTS:
-            before = set(os.listdir(cgdir))
+    for v, e in [(v, e) for v in VARIANTS for e in ENDPOINTS] + [
+            ("limits-new", "send")]:
+        before = set(os.listdir(cgdir))
+        if v == "limits-new":
+            # phones the zone has not seen: their entries made
+            r = wrk("limits", e, 1, 600, stop_after=n, vary=n,
+                    vary_from=CG_PHONES)
+        elif v == "limits":
+            r = wrk(v, e, 1, 600, stop_after=n, vary=CG_PHONES)
+        else:
             r = wrk(v, e, 1, 600, stop_after=n)
-            if r["requests"] != n or r["errors"] or r["non2xx"]:
-                say("  %s %s: %d requests, %d errors" % (
-                    v, e, r["requests"], r["errors"] + r["non2xx"]))
-            ctl("--dump=%s-%s" % (v, e))
-            for _ in range(200):
-                new = set(os.listdir(cgdir)) - before
-                if new:
-                    break
-                time.sleep(0.05)
-            files[v, e] = (os.path.join(cgdir, new.pop()), r["requests"])
-            say("  %-6s %-6s dumped" % (v, e))
+        if r["requests"] != n or r["errors"] or r["non2xx"]:
+            say("  %s %s: %d requests, %d errors" % (
+                v, e, r["requests"], r["errors"] + r["non2xx"]))
+        ctl("--dump=%s-%s" % (v, e))
+        for _ in range(200):
+            new = set(os.listdir(cgdir)) - before
+            if new:
+                break
+            time.sleep(0.05)
+        files[v, e] = (os.path.join(cgdir, new.pop()), r["requests"])
+        say("  %-6s %-6s dumped" % (v, e))
 
     stop(nginx)
 
@@ -824,12 +951,20 @@ def callgrind():
     out("| endpoint | variant | Ir/request | over plain | × plain |")
     out("|---|---|---:|---:|---:|")
     for e in ENDPOINTS:
-        for v in VARIANTS:
+        for v in VARIANTS + ["limits-new"]:
+            if (v, e) not in ir:
+                continue
             out("| %s | %s | %s | %+s | %.2f |" % (
                 e, NAMES[v], format(round(ir[v, e]), ","),
                 format(round(ir[v, e] - ir["plain", e]), ","),
                 ir[v, e] / ir["plain", e]))
     out()
+    out("\"smotp with limits\": the phones of the 2,000 counted sends were "
+        "all sent once before (the zone holds %s phones' entries: found in "
+        "its tree); \"new phones\": 2,000 phones it has not seen (their "
+        "entries made)." % format(CG_PHONES, ","))
+    out()
+    limits_cost(files, ir)
 
     # where the module's extra instructions go: per-function self cost,
     # smotp minus plain, per request
@@ -885,6 +1020,35 @@ def callgrind():
             out()
 
     return ir
+
+
+def limits_cost(files, ir):
+    """the abuse limits' instructions: the calls made to and from their
+    functions, per request and per call, from callgrind's call graph"""
+    for v, e in [("limits", "send"), ("limits-new", "send"),
+                 ("limits", "verify")]:
+        path, count = files[v, e]
+        arcs = call_arcs(path)
+        extra = ir[v, e] - ir["smotp", e]
+        out("#### %s %s over the module without limits: %+d Ir/request"
+            % (NAMES[v], e, round(extra)))
+        out()
+        out("Every call to or from the limits' functions (callgrind's call "
+            "graph; inclusive Ir of the callee, per request and per call):")
+        out()
+        out("| caller | callee | calls/request | Ir/request | Ir/call |")
+        out("|---|---|---:|---:|---:|")
+        rows = [(k, c) for k, c in arcs.items()
+                if c[0] and (LIMIT_FUNCS.search(k[0] or "")
+                             or LIMIT_FUNCS.search(k[1] or ""))]
+        rows.sort(key=lambda x: -x[1][1])
+        for (a, b), (calls, cost) in rows:
+            if cost / count < 1:
+                continue
+            out("| %s | %s | %.2f | %s | %s |" % (
+                a, b, calls / count, format(round(cost / count), ","),
+                format(round(cost / calls), ",")))
+        out()
 
 
 def perf_profile(api, tp=None):
@@ -1144,6 +1308,29 @@ def main():
                             s["paired"] >= 0.90))
             targets.append(("%s ahead of Lua" % e, "%.2f × Lua" % (
                 s["rps"] / lua["rps"]), s["rps"] > lua["rps"]))
+        for e in ENDPOINTS:
+            lim = tp["limits", e]
+            targets.append(("%s with limits within 3%% of the module "
+                            "(issue 13)" % e,
+                            "%.3f × by round (rounds from %.3f to %.3f; "
+                            "%.3f × by worker CPU), %d non-2xx" % (
+                                lim["vs_module"],
+                                min(lim["vs_module_rounds"]),
+                                max(lim["vs_module_rounds"]),
+                                lim["vs_module_cpu"], lim["bad"]),
+                            lim["vs_module"] >= 0.97 and not lim["bad"]))
+    if cg:
+        # a send counts 5 limits, a verify its wrong codes and 1 limit
+        for e, checks in (("send", 5), ("verify", 2)):
+            each = (cg["limits", e] - cg["smotp", e]) / checks
+            targets.append(("%s: each limit's check at most a few hundred "
+                            "Ir (issue 13)" % e,
+                            "%s Ir a request over the module, %s a check "
+                            "(%d checks)" % (
+                                format(round(cg["limits", e]
+                                             - cg["smotp", e]), ","),
+                                format(round(each), ","), checks),
+                            each <= 500))
     if inf:
         results, bound = inf
         for e in ENDPOINTS:
@@ -1165,7 +1352,7 @@ def main():
     body = report[header:]
     del report[header:]
     if targets:
-        out("## Targets (issue 4)")
+        out("## Targets (issues 4 and 13)")
         out()
         out("| target | measured | |")
         out("|---|---|---|")

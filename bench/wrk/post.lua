@@ -1,6 +1,15 @@
--- wrk script: the same JSON POST on every request.
+-- wrk script: a JSON POST on every request.
 --
 --   BENCH_BODY='{"phoneNumber":"+919876543210"}' wrk -s bench/wrk/post.lua URL
+--
+-- With BENCH_VARY=N, BENCH_BODY is a string.format() template with one
+-- number in it ('{"phoneNumber":"+9198%08d"}', a requestId ending in
+-- '%012x'): N requests are made once, in init(), from the numbers
+-- BENCH_VARY_FROM (0) to BENCH_VARY_FROM + N - 1, and sent in turn, so
+-- that the abuse limits' zone holds one entry per phone (or request id)
+-- and a phone comes back only after N requests.  Making them up front
+-- keeps wrk's cost per request to a table read; every variant of one run
+-- is sent the same way, so that the client side costs each the same.
 --
 -- With BENCH_STOP_AFTER=N, wrk's one thread stops after N answers, for
 -- runs of a fixed number of requests (memory, instruction counts); it is
@@ -17,6 +26,32 @@ wrk.headers["Content-Type"] = "application/json"
 
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "")
 local done_file = os.getenv("BENCH_DONE_FILE")
+local vary = tonumber(os.getenv("BENCH_VARY") or "")
+local vary_from = tonumber(os.getenv("BENCH_VARY_FROM") or "") or 0
+
+if vary then
+    local template = wrk.body
+    local requests = {}
+    local i = 0
+
+    init = function(args)
+        for n = 1, vary do
+            requests[n] = wrk.format(nil, nil, nil,
+                                     string.format(template,
+                                                   vary_from + n - 1))
+        end
+    end
+
+    request = function()
+        i = i + 1
+
+        if i > vary then
+            i = 1
+        end
+
+        return requests[i]
+    end
+end
 
 if stop_after then
     local n = 0
