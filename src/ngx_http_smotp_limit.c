@@ -24,6 +24,9 @@
 typedef struct {
     ngx_shm_zone_t             *zone;
     ngx_http_complex_value_t    key;
+
+    /* a key that is one variable alone is read as it, not as a script */
+    ngx_int_t                   index;
     ngx_uint_t                  count;
     ngx_msec_t                  period;
 
@@ -43,6 +46,10 @@ static ngx_shm_zone_t *ngx_http_smotp_limit_zone(ngx_conf_t *cf,
     ngx_str_t *value);
 static ngx_int_t ngx_http_smotp_limit_rate(ngx_str_t *value,
     ngx_uint_t *count, ngx_msec_t *period);
+static ngx_int_t ngx_http_smotp_limit_variable(ngx_conf_t *cf,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_smotp_limit_key(ngx_http_request_t *r,
+    ngx_http_smotp_limit_t *limit, ngx_str_t *key);
 
 
 static ngx_str_t  ngx_http_smotp_limit_statuses[] = {
@@ -113,6 +120,12 @@ ngx_http_smotp_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
+            limit->index = ngx_http_smotp_limit_variable(cf, &s);
+
+            if (limit->index == NGX_ERROR) {
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
@@ -151,6 +164,38 @@ ngx_http_smotp_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The index of the variable that is the whole key ("$smotp_phone"), or
+ * NGX_DECLINED for any other key (a constant, text around a variable)
+ */
+
+static ngx_int_t
+ngx_http_smotp_limit_variable(ngx_conf_t *cf, ngx_str_t *value)
+{
+    u_char     *p, *last;
+    ngx_str_t   name;
+
+    if (value->len < 2 || value->data[0] != '$') {
+        return NGX_DECLINED;
+    }
+
+    last = value->data + value->len;
+
+    for (p = value->data + 1; p < last; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '_'))
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    name.data = value->data + 1;
+    name.len = value->len - 1;
+
+    return ngx_http_get_variable_index(cf, &name);
 }
 
 
@@ -465,7 +510,7 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
     for (i = 0; slcf->limits && i < slcf->limits->nelts; i++) {
 
-        if (ngx_http_complex_value(r, &limit[i].key, &key) != NGX_OK) {
+        if (ngx_http_smotp_limit_key(r, &limit[i], &key) != NGX_OK) {
             goto failed;
         }
 
@@ -506,6 +551,34 @@ failed:
     ngx_str_set(&ctx->error, "OTP service unavailable");
 
     return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
+static ngx_int_t
+ngx_http_smotp_limit_key(ngx_http_request_t *r, ngx_http_smotp_limit_t *limit,
+    ngx_str_t *key)
+{
+    ngx_http_variable_value_t  *vv;
+
+    if (limit->index == NGX_DECLINED) {
+        return ngx_http_complex_value(r, &limit->key, key);
+    }
+
+    vv = ngx_http_get_flushed_variable(r, limit->index);
+
+    if (vv == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (vv->not_found) {
+        ngx_str_null(key);
+        return NGX_OK;
+    }
+
+    key->data = vv->data;
+    key->len = vv->len;
+
+    return NGX_OK;
 }
 
 
