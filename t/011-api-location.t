@@ -44,7 +44,7 @@ Content-Type: application/json
 --- error_code eval
 [200, 200]
 --- response_headers_like eval
-["X-Time: ^0\\.[0-3]\\d*\$", "X-Time: ^0\\.[3-9]\\d*\$"]
+["X-Time: ^\\d+\\.\\d+\$", "X-Time: ^(0\\.[3-9]|[1-4]\\.)\\d*\$"]
 --- response_body_like eval
 ['^\{"requestId":"[^"]+",', '^\{"requestId":"[^"]+",']
 --- no_error_log

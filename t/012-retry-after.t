@@ -60,6 +60,13 @@ qr/the API answered 429, retrying in [1-3]\d{3}ms \(attempt 2 of 3\)/
 
 
 === TEST 2: the stand-in saw two calls, and sent one SMS
+--- config eval
+main::api_location("status=429; fail_first=1; retry_after="
+                   . main::http_date(time + 3))
+. '    location = /auth/send-otp { smotp_send; }
+    location = /stats {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/stats?phone=%2B919800001221;
+    }'
 --- request
 GET /stats
 --- response_body_like eval
@@ -115,6 +122,12 @@ qr/the API answered 429, retrying in \d{1,3}ms \(attempt 2 of 3\)/
 
 
 === TEST 5: two calls, one SMS
+--- config eval
+main::api_location("status=429; fail_first=1; retry_after=Sun, 06 Nov 1994 08:49:37 GMT")
+. '    location = /auth/send-otp { smotp_send; }
+    location = /stats {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/stats?phone=%2B919800001223;
+    }'
 --- request
 GET /stats
 --- response_body_like eval
@@ -146,6 +159,12 @@ qr/the API answered 429, retrying in \d{1,3}ms \(attempt 2 of 3\)/
 
 
 === TEST 7: two calls, one SMS
+--- config eval
+main::api_location("status=429; fail_first=1; retry_after=after lunch")
+. '    location = /auth/send-otp { smotp_send; }
+    location = /stats {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/stats?phone=%2B919800001224;
+    }'
 --- request
 GET /stats
 --- response_body_like eval

@@ -151,6 +151,15 @@ the rest of the site
 
 
 === TEST 2: ... while a send answers 502 in JSON, the name logged
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    resolver 127.0.0.1:$TEST_NGINX_DNS_PORT;
+    resolver_timeout 2s;
+--- config eval
+main::shipped("api_location_resolver.conf") . q{
+    location = /auth/send-otp { smotp_send; }
+    location / { return 200 "the rest of the site\n"; }
+}
 --- request
 POST /auth/send-otp
 {"phoneNumber":"+919800001401"}
@@ -197,6 +206,19 @@ Content-Type: application/json
 
 
 === TEST 4: ... and the code the stand-in sent verifies
+--- http_config
+    smotp_api_key sm_test_0123456789abcdef;
+    resolver 127.0.0.1:$TEST_NGINX_DNS_PORT;
+    resolver_timeout 2s;
+--- config eval
+main::shipped("api_location_resolver.conf",
+              'api.test:$TEST_NGINX_STANDIN_TLS_PORT') . q{
+    location = /auth/send-otp   { smotp_send; }
+    location = /auth/verify-otp { smotp_verify; }
+    location = /last {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/last?phone=%2B919800001402;
+    }
+}
 --- request
 POST /auth/verify-otp
 {"requestId":"{{inbox:+919800001402:requestId}}","otpCode":"{{inbox:+919800001402:code}}"}
