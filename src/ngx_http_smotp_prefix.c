@@ -83,38 +83,48 @@ static u_char  ngx_http_smotp_country_codes[][4] = {
 size_t
 ngx_http_smotp_prefix_len(ngx_str_t *phone)
 {
-    size_t       n;
-    u_char      *digits, *code;
-    ngx_int_t    rc;
-    ngx_uint_t   lo, hi, mid;
+    u_char       *code, *d;
+    size_t        n;
+    ngx_uint_t    i, k, first, last;
 
-    digits = phone->data + 1;
+    /*
+     * the codes' lengths by a number's first three digits, made on first
+     * use: the codes are prefix-free and at most three digits long, so
+     * "1" is the code of 100 to 199, "20" of 200 to 209, "211" of 211
+     */
 
-    lo = 0;
-    hi = sizeof(ngx_http_smotp_country_codes)
-         / sizeof(ngx_http_smotp_country_codes[0]);
+    static u_char      len[1000];
+    static ngx_uint_t  made;
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
+    if (!made) {
+        for (i = 0; i < sizeof(ngx_http_smotp_country_codes)
+                        / sizeof(ngx_http_smotp_country_codes[0]); i++)
+        {
+            code = ngx_http_smotp_country_codes[i];
+            n = ngx_strlen(code);
 
-        code = ngx_http_smotp_country_codes[mid];
-        n = ngx_strlen(code);
+            first = 0;
 
-        rc = ngx_strncmp(code, digits, n);
+            for (k = 0; k < 3; k++) {
+                first = first * 10 + ((k < n) ? (ngx_uint_t) (code[k] - '0')
+                                              : 0);
+            }
 
-        if (rc == 0) {
-            return n + 1;
+            last = first + ((n == 1) ? 99 : (n == 2) ? 9 : 0);
+
+            for (k = first; k <= last; k++) {
+                len[k] = (u_char) n;
+            }
         }
 
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
+        made = 1;
     }
 
-    return 0;
+    d = phone->data + 1;
+
+    n = len[(d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0')];
+
+    return n ? n + 1 : 0;
 }
 
 
