@@ -375,20 +375,19 @@ ngx_http_smotp_limit_merge(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *prev,
         conf->limits = prev->limits;
     }
 
-    if (conf->resend_interval == NGX_CONF_UNSET_MSEC) {
-        conf->resend_interval = prev->resend_interval;
-        conf->resend_zone = prev->resend_zone;
-    }
+    /* a time and its zone, a count and its zone: inherited together */
 
-    ngx_conf_merge_msec_value(conf->resend_interval, prev->resend_interval,
-                              0);
+    if (conf->resend_interval == NGX_CONF_UNSET_MSEC) {
+        conf->resend_zone = prev->resend_zone;
+        conf->resend_interval = (prev->resend_interval == NGX_CONF_UNSET_MSEC)
+                                ? 0 : prev->resend_interval;
+    }
 
     if (conf->attempts_zone == NGX_CONF_UNSET_PTR) {
-        conf->attempts_zone = prev->attempts_zone;
         conf->attempts = prev->attempts;
+        conf->attempts_zone = (prev->attempts_zone == NGX_CONF_UNSET_PTR)
+                              ? NULL : prev->attempts_zone;
     }
-
-    ngx_conf_merge_ptr_value(conf->attempts_zone, prev->attempts_zone, NULL);
 
     limit = conf->limits ? conf->limits->elts : NULL;
 

@@ -366,12 +366,15 @@ ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold)
     e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 0,
                                   ngx_http_smotp_zone_clock(ctx));
 
-    if (e == NULL || e->cur == 0) {
+    if (e == NULL) {
         goto done;
     }
 
     if (hold->kind == NGX_HTTP_SMOTP_ZONE_TALLY) {
-        e->cur--;
+        if (e->cur) {
+            e->cur--;
+        }
+
         goto done;
     }
 
@@ -393,7 +396,7 @@ ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold)
 
     /* counted in the window that is now current, or in the one before */
 
-    if (e->mark == hold->mark) {
+    if (e->mark == hold->mark && e->cur) {
         e->cur--;
 
     } else if (e->mark == hold->mark + hold->period && e->prev) {

@@ -637,3 +637,25 @@ _EOC_
 --- timeout: 4
 --- error_code eval
 [200, 404, 200, 429]
+
+
+
+=== TEST 28: a key of a variable and text around it is counted as the whole text
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$http_x_who-send rate=1/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001673\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001674\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001675\"}"]
+--- more_headers eval
+["Content-Type: application/json\nX-Who: frank",
+ "Content-Type: application/json\nX-Who: frank",
+ "Content-Type: application/json\nX-Who: grace"]
+--- error_code eval
+[200, 429, 200]
