@@ -122,6 +122,8 @@ typedef struct {
     ngx_msec_t                  resend_interval;
     ngx_shm_zone_t             *attempts_zone;
     ngx_uint_t                  attempts;
+    /* all of them that apply, in the order they are checked */
+    ngx_array_t                *checks;
 } ngx_http_smotp_loc_conf_t;
 
 
@@ -181,7 +183,7 @@ struct ngx_http_smotp_ctx_s {
     ngx_str_t                   error;
 
     /* the abuse limits' reservations, and what they said */
-    ngx_array_t                *holds;
+    ngx_array_t                 holds;
     ngx_uint_t                  limit_status;
     ngx_uint_t                  limit_wait;
 

@@ -21,27 +21,42 @@
 #define NGX_HTTP_SMOTP_PERIOD_MAX    ((ngx_msec_t) 30 * 86400 * 1000)
 
 
+/*
+ * One check: an smotp_limit, or what smotp_resend_interval and
+ * smotp_verify_attempts make of theirs when a location is merged (a count
+ * of one a period on $smotp_phone, a tally on $smotp_request_id)
+ */
+
 typedef struct {
     ngx_shm_zone_t             *zone;
-    ngx_http_complex_value_t    key;
+    ngx_http_smotp_zone_kind_e  kind;
 
-    /* a key that is one variable alone is read as it, not as a script */
+    /* what a refusal says: $smotp_limit_status, the directive logged */
+    ngx_http_smotp_limit_status_e  status;
+    const char                 *directive;
+
+    /* smotp_limit's key; one that is one variable alone is read as it */
+    ngx_http_complex_value_t    key;
     ngx_int_t                   index;
+
     ngx_uint_t                  count;
     ngx_msec_t                  period;
 
-    /* "3/10m": the entries' name and the log's */
+    /* "3/10m", "resend", "attempts": the entries' name and the log's */
     ngx_str_t                   rate;
+    ngx_http_smotp_zone_name_t  name;
 } ngx_http_smotp_limit_t;
 
 
-static ngx_int_t ngx_http_smotp_limit_take(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_shm_zone_t *zone,
-    ngx_http_smotp_zone_kind_e kind, ngx_str_t *id, ngx_str_t *key,
-    ngx_uint_t count, ngx_msec_t period, ngx_msec_t *wait);
+static ngx_int_t ngx_http_smotp_limit_checks(ngx_conf_t *cf,
+    ngx_http_smotp_loc_conf_t *conf);
+static ngx_http_smotp_limit_t *ngx_http_smotp_limit_of(ngx_conf_t *cf,
+    ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
+    ngx_http_smotp_limit_status_e status, char *directive, char *id,
+    char *variable, ngx_uint_t count, ngx_msec_t period);
 static ngx_int_t ngx_http_smotp_limit_refuse(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_uint_t status, ngx_msec_t wait,
-    const char *what, ngx_str_t *key, ngx_str_t *rate);
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_limit_t *limit,
+    ngx_msec_t wait);
 static ngx_shm_zone_t *ngx_http_smotp_limit_zone(ngx_conf_t *cf,
     ngx_str_t *value);
 static ngx_int_t ngx_http_smotp_limit_rate(ngx_str_t *value,
@@ -59,10 +74,6 @@ static ngx_str_t  ngx_http_smotp_limit_statuses[] = {
     ngx_string("cooldown"),
     ngx_string("attempts")
 };
-
-static ngx_str_t  ngx_http_smotp_resend_id = ngx_string("resend");
-static ngx_str_t  ngx_http_smotp_attempts_id = ngx_string("attempts");
-
 
 /* smotp_limit zone=name key=value rate=N/period */
 
@@ -90,6 +101,10 @@ ngx_http_smotp_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(limit, sizeof(ngx_http_smotp_limit_t));
+
+    limit->kind = NGX_HTTP_SMOTP_ZONE_LIMIT;
+    limit->status = NGX_HTTP_SMOTP_LIMIT_LIMITED;
+    limit->directive = "smotp_limit";
 
     value = cf->args->elts;
 
@@ -423,6 +438,10 @@ ngx_http_smotp_limit_merge(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *prev,
         goto unknown;
     }
 
+    if (ngx_http_smotp_limit_checks(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 
 unknown:
@@ -435,9 +454,109 @@ unknown:
 
 
 /*
+ * The location's checks, in the order a request meets them: the wrong
+ * codes of a verify's request, the gap since a phone's last send, then
+ * every smotp_limit
+ */
+
+static ngx_int_t
+ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
+{
+    ngx_uint_t               i, n;
+    ngx_http_smotp_limit_t  *limit, **check;
+
+    n = (conf->limits ? conf->limits->nelts : 0)
+        + (conf->attempts_zone != NULL) + (conf->resend_interval != 0);
+
+    if (n == 0) {
+        conf->checks = NULL;
+        return NGX_OK;
+    }
+
+    conf->checks = ngx_array_create(cf->pool, n,
+                                    sizeof(ngx_http_smotp_limit_t *));
+    if (conf->checks == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (conf->attempts_zone) {
+        check = ngx_array_push(conf->checks);
+        *check = ngx_http_smotp_limit_of(cf, conf->attempts_zone,
+                                         NGX_HTTP_SMOTP_ZONE_TALLY,
+                                         NGX_HTTP_SMOTP_LIMIT_ATTEMPTS,
+                                         "smotp_verify_attempts", "attempts",
+                                         "smotp_request_id", conf->attempts,
+                                         0);
+        if (*check == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (conf->resend_interval) {
+        check = ngx_array_push(conf->checks);
+        *check = ngx_http_smotp_limit_of(cf, conf->resend_zone,
+                                         NGX_HTTP_SMOTP_ZONE_LIMIT,
+                                         NGX_HTTP_SMOTP_LIMIT_COOLDOWN,
+                                         "smotp_resend_interval", "resend",
+                                         "smotp_phone", 1,
+                                         conf->resend_interval);
+        if (*check == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    limit = conf->limits ? conf->limits->elts : NULL;
+
+    for (i = 0; conf->limits && i < conf->limits->nelts; i++) {
+        check = ngx_array_push(conf->checks);
+        *check = &limit[i];
+    }
+
+    return NGX_OK;
+}
+
+
+/* a check that is not an smotp_limit: its key is one of the variables */
+
+static ngx_http_smotp_limit_t *
+ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_kind_e kind, ngx_http_smotp_limit_status_e status,
+    char *directive, char *id, char *variable, ngx_uint_t count,
+    ngx_msec_t period)
+{
+    ngx_str_t                name;
+    ngx_http_smotp_limit_t  *limit;
+
+    limit = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_limit_t));
+    if (limit == NULL) {
+        return NULL;
+    }
+
+    name.data = (u_char *) variable;
+    name.len = ngx_strlen(variable);
+
+    limit->index = ngx_http_get_variable_index(cf, &name);
+
+    if (limit->index == NGX_ERROR) {
+        return NULL;
+    }
+
+    limit->zone = zone;
+    limit->kind = kind;
+    limit->status = status;
+    limit->directive = directive;
+    limit->count = count;
+    limit->period = period;
+    limit->rate.data = (u_char *) id;
+    limit->rate.len = ngx_strlen(id);
+
+    return limit;
+}
+
+
+/*
  * NGX_OK when every limit lets the request through (its counts taken),
- * else the refusal's status with ctx->error set, the counts already taken
- * given back
+ * else the refusal's status with ctx->error set, no count kept
  */
 
 ngx_int_t
@@ -445,71 +564,31 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
     ngx_int_t                   rc;
     ngx_str_t                   key;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, refused;
     ngx_msec_t                  wait;
-    ngx_http_smotp_limit_t     *limit;
+    ngx_http_smotp_hold_t      *hold;
+    ngx_http_smotp_limit_t    **check, *limit;
     ngx_http_smotp_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
 
-    if (slcf->limits == NULL && slcf->resend_interval == 0
-        && slcf->attempts_zone == NULL)
-    {
+    if (slcf->checks == NULL) {
         return NGX_OK;
     }
 
-    ctx->holds = ngx_array_create(r->pool, 4, sizeof(ngx_http_smotp_hold_t));
-    if (ctx->holds == NULL) {
+    if (ngx_array_init(&ctx->holds, r->pool, slcf->checks->nelts,
+                       sizeof(ngx_http_smotp_hold_t))
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    /* a verify's request, by its wrong codes */
+    check = slcf->checks->elts;
 
-    if (slcf->attempts_zone && ctx->request_id.len) {
-        rc = ngx_http_smotp_limit_take(r, ctx, slcf->attempts_zone,
-                                       NGX_HTTP_SMOTP_ZONE_TALLY,
-                                       &ngx_http_smotp_attempts_id,
-                                       &ctx->request_id, slcf->attempts, 0,
-                                       &wait);
-        if (rc == NGX_BUSY) {
-            ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_ATTEMPTS;
-            return ngx_http_smotp_limit_refuse(r, ctx,
-                                               NGX_HTTP_TOO_MANY_REQUESTS, 0,
-                                               "smotp_verify_attempts",
-                                               NULL, NULL);
-        }
+    for (i = 0; i < slcf->checks->nelts; i++) {
+        limit = check[i];
 
-        if (rc != NGX_OK) {
-            goto failed;
-        }
-    }
-
-    /* a send's phone, by the time since its last send */
-
-    if (slcf->resend_interval && ctx->phone.len) {
-        rc = ngx_http_smotp_limit_take(r, ctx, slcf->resend_zone,
-                                       NGX_HTTP_SMOTP_ZONE_LIMIT,
-                                       &ngx_http_smotp_resend_id,
-                                       &ctx->phone, 1, slcf->resend_interval,
-                                       &wait);
-        if (rc == NGX_BUSY) {
-            ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_COOLDOWN;
-            return ngx_http_smotp_limit_refuse(r, ctx,
-                                               NGX_HTTP_TOO_MANY_REQUESTS,
-                                               wait, "smotp_resend_interval",
-                                               NULL, NULL);
-        }
-
-        if (rc != NGX_OK) {
-            goto failed;
-        }
-    }
-
-    limit = slcf->limits ? slcf->limits->elts : NULL;
-
-    for (i = 0; slcf->limits && i < slcf->limits->nelts; i++) {
-
-        if (ngx_http_smotp_limit_key(r, &limit[i], &key) != NGX_OK) {
+        if (ngx_http_smotp_limit_key(r, limit, &key) != NGX_OK) {
             goto failed;
         }
 
@@ -519,22 +598,34 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
             continue;
         }
 
-        rc = ngx_http_smotp_limit_take(r, ctx, limit[i].zone,
-                                       NGX_HTTP_SMOTP_ZONE_LIMIT,
-                                       &limit[i].rate, &key, limit[i].count,
-                                       limit[i].period, &wait);
-        if (rc == NGX_BUSY) {
-            ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_LIMITED;
-            return ngx_http_smotp_limit_refuse(r, ctx,
-                                               NGX_HTTP_TOO_MANY_REQUESTS,
-                                               wait, "smotp_limit",
-                                               &limit[i].key.value,
-                                               &limit[i].rate);
-        }
+        /* never more holds than checks: no allocation */
 
-        if (rc != NGX_OK) {
-            goto failed;
-        }
+        hold = ngx_array_push(&ctx->holds);
+
+        hold->zone = limit->zone;
+        hold->kind = limit->kind;
+        hold->period = limit->period;
+        hold->limit = limit->count;
+        hold->data = limit;
+        hold->hash = ngx_http_smotp_zone_hash(limit->zone, &limit->name,
+                                              limit->kind, &limit->rate,
+                                              &key);
+    }
+
+    rc = ngx_http_smotp_zone_reserve(&ctx->holds, &refused, &wait);
+
+    if (rc == NGX_BUSY) {
+        hold = ctx->holds.elts;
+        limit = hold[refused].data;
+
+        ctx->holds.nelts = 0;
+        ctx->limit_status = limit->status;
+
+        return ngx_http_smotp_limit_refuse(r, ctx, limit, wait);
+    }
+
+    if (rc != NGX_OK) {
+        goto failed;
     }
 
     ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_PASSED;
@@ -545,7 +636,7 @@ failed:
 
     /* no count could be taken: the limits are not let go of, the request is */
 
-    ngx_http_smotp_limit_finish(r, ctx);
+    ctx->holds.nelts = 0;
 
     ngx_str_set(&ctx->error, "OTP service unavailable");
 
@@ -581,50 +672,17 @@ ngx_http_smotp_limit_key(ngx_http_request_t *r, ngx_http_smotp_limit_t *limit,
 }
 
 
-static ngx_int_t
-ngx_http_smotp_limit_take(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind, ngx_str_t *id,
-    ngx_str_t *key, ngx_uint_t count, ngx_msec_t period, ngx_msec_t *wait)
-{
-    ngx_int_t               rc;
-    ngx_http_smotp_hold_t  *hold;
-
-    hold = ngx_array_push(ctx->holds);
-    if (hold == NULL) {
-        return NGX_ERROR;
-    }
-
-    hold->zone = zone;
-    hold->kind = kind;
-    hold->period = period;
-    hold->limit = count;
-    hold->hash = ngx_http_smotp_zone_hash(zone, kind, id, key);
-
-    rc = ngx_http_smotp_zone_reserve(hold, wait);
-
-    if (rc != NGX_OK) {
-        ctx->holds->nelts--;
-    }
-
-    return rc;
-}
-
-
 /*
- * 429 with Retry-After and "retryAfter" in whole seconds, the counts
- * taken before given back; logged once, with the masked phone and the
- * limit that refused
+ * 429 with Retry-After and "retryAfter" in whole seconds; logged once,
+ * with the masked phone and the limit that refused
  */
 
 static ngx_int_t
 ngx_http_smotp_limit_refuse(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_uint_t status, ngx_msec_t wait, const char *what, ngx_str_t *key,
-    ngx_str_t *rate)
+    ngx_http_smotp_limit_t *limit, ngx_msec_t wait)
 {
     u_char  *p;
     u_char   masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
-
-    ngx_http_smotp_limit_finish(r, ctx);
 
     ctx->limit_wait = (wait + 999) / 1000;
 
@@ -638,29 +696,31 @@ ngx_http_smotp_limit_refuse(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         ctx->retry_after.len = ngx_sprintf(p, "%ui", ctx->limit_wait) - p;
     }
 
-    if (key) {
+    if (limit->status == NGX_HTTP_SMOTP_LIMIT_LIMITED) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "smotp %V: refused by %s key=%V rate=%V, phone %*s, "
-                      "retry after %uis", &ctx->endpoint->name, what, key,
-                      rate, ngx_http_smotp_phone_mask(masked, &ctx->phone),
+                      "retry after %uis", &ctx->endpoint->name,
+                      limit->directive, &limit->key.value, &limit->rate,
+                      ngx_http_smotp_phone_mask(masked, &ctx->phone),
                       masked, ctx->limit_wait);
 
     } else {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "smotp %V: refused by %s, phone %*s, request %V, "
-                      "retry after %uis", &ctx->endpoint->name, what,
+                      "retry after %uis", &ctx->endpoint->name,
+                      limit->directive,
                       ngx_http_smotp_phone_mask(masked, &ctx->phone), masked,
                       &ctx->request_id, ctx->limit_wait);
     }
 
-    if (ctx->limit_status == NGX_HTTP_SMOTP_LIMIT_ATTEMPTS) {
+    if (limit->status == NGX_HTTP_SMOTP_LIMIT_ATTEMPTS) {
         ngx_str_set(&ctx->error, "too many wrong codes: send a new one");
 
     } else {
         ngx_str_set(&ctx->error, "too many requests, try again later");
     }
 
-    return status;
+    return NGX_HTTP_TOO_MANY_REQUESTS;
 }
 
 
@@ -678,13 +738,9 @@ ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     ngx_uint_t              i;
     ngx_http_smotp_hold_t  *hold;
 
-    if (ctx->holds == NULL) {
-        return;
-    }
+    hold = ctx->holds.elts;
 
-    hold = ctx->holds->elts;
-
-    for (i = 0; i < ctx->holds->nelts; i++) {
+    for (i = 0; i < ctx->holds.nelts; i++) {
 
         if (hold[i].kind == NGX_HTTP_SMOTP_ZONE_TALLY) {
 
@@ -704,7 +760,7 @@ ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         ngx_http_smotp_zone_release(&hold[i]);
     }
 
-    ctx->holds = NULL;
+    ctx->holds.nelts = 0;
 }
 
 

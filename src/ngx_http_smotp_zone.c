@@ -3,11 +3,12 @@
  * Copyright (C) ngx_http_smotp_module authors
  *
  * smotp_zone: the abuse limits' counts, shared by every worker, kept
- * across reloads.  An rbtree of entries named by a 64-bit keyed hash
- * (SipHash-2-4 with the zone's own random key) of what they count, an LRU
- * queue that expires a few stale entries at each new one and evicts the
- * oldest when the zone is full, and the slab allocator.  The lock is held
- * only around one entry's lookup and update.
+ * across reloads.  An rbtree of entries named by a 64-bit keyed hash of
+ * what they count (SipHash-1-3, with a key of each limit's own made from
+ * the zone's random key), an LRU queue that expires a few stale entries
+ * at each new one and evicts the oldest when the zone is full, and the
+ * slab allocator.  A request's counts in a zone are taken under one hold
+ * of its lock.
  */
 
 
@@ -18,6 +19,9 @@
 
 /* a verify's tally of wrong codes outlives any OTP request */
 #define NGX_HTTP_SMOTP_TALLY_TTL   ((ngx_msec_t) 24 * 3600 * 1000)
+
+/* the part of a limit's id that names it: a rate is a few characters */
+#define NGX_HTTP_SMOTP_ZONE_ID_LEN  32
 
 /* how often a full zone is said, at most */
 #define NGX_HTTP_SMOTP_FULL_LOG    60
@@ -70,6 +74,12 @@ static ngx_int_t ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_smotp_zone_name(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_smotp_zone_take(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_ctx_t *ctx, ngx_http_smotp_hold_t *hold,
+    ngx_msec_t now, ngx_msec_t *wait);
 static ngx_msec_t ngx_http_smotp_zone_clock(ngx_http_smotp_zone_ctx_t *ctx);
 static ngx_http_smotp_entry_t *ngx_http_smotp_zone_entry(
     ngx_shm_zone_t *zone, ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash,
@@ -82,7 +92,9 @@ static ngx_msec_t ngx_http_smotp_zone_times(ngx_http_smotp_entry_t *e,
     ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
 static ngx_msec_t ngx_http_smotp_zone_window(ngx_http_smotp_entry_t *e,
     ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
-static uint64_t ngx_http_smotp_siphash(u_char *key, u_char *p, size_t len);
+static uint64_t ngx_http_smotp_le64(u_char *p);
+static uint64_t ngx_http_smotp_siphash(uint64_t k0, uint64_t k1, u_char *p,
+    size_t len);
 
 
 /*
@@ -237,83 +249,147 @@ ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
- * The entry's name: the kind, the limit's own id (its rate, so that two
- * limits of one key count apart) and the key, hashed with the zone's key
+ * The entry's name: the key's text hashed with the limit's own key, which
+ * is made once a worker from the zone's key, the kind and the limit's id
+ * (its rate, so that two limits of one key count apart)
  */
 
 uint64_t
-ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
+ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
     ngx_str_t *id, ngx_str_t *key)
 {
-    u_char                     *p, *k;
-    size_t                      n;
-    uint64_t                    h;
-    ngx_http_smotp_zone_ctx_t  *ctx;
-    u_char                      buf[128];
-
-    ctx = zone->data;
-
-    k = key->data;
-    n = key->len;
-
-    /* a long key is named by its own hash */
-
-    if (2 + id->len + n > sizeof(buf)) {
-        h = ngx_http_smotp_siphash(ctx->sh->key, key->data, key->len);
-        k = (u_char *) &h;
-        n = sizeof(uint64_t);
+    if (!name->made) {
+        ngx_http_smotp_zone_name(zone->data, name, kind, id);
     }
+
+    return ngx_http_smotp_siphash(name->k0, name->k1, key->data, key->len);
+}
+
+
+static void
+ngx_http_smotp_zone_name(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
+    ngx_str_t *id)
+{
+    u_char    *p;
+    size_t     len;
+    uint64_t   k0, k1;
+    u_char     buf[NGX_HTTP_SMOTP_ZONE_ID_LEN + 2];
+
+    k0 = ngx_http_smotp_le64(ctx->sh->key);
+    k1 = ngx_http_smotp_le64(ctx->sh->key + 8);
+
+    len = ngx_min(id->len, NGX_HTTP_SMOTP_ZONE_ID_LEN);
 
     p = buf;
     *p++ = (u_char) kind;
-    p = ngx_cpymem(p, id->data, id->len);
-    *p++ = '\0';
-    p = ngx_cpymem(p, k, n);
+    p = ngx_cpymem(p, id->data, len);
 
-    return ngx_http_smotp_siphash(ctx->sh->key, buf, p - buf);
+    *p = '0';
+    name->k0 = ngx_http_smotp_siphash(k0, k1, buf, p + 1 - buf);
+
+    *p = '1';
+    name->k1 = ngx_http_smotp_siphash(k0, k1, buf, p + 1 - buf);
+
+    name->made = 1;
 }
 
 
 /*
- * One count taken, if the limit lets it: NGX_OK with the hold filled in
- * for a release, NGX_BUSY with how long until it would let one through,
- * NGX_ERROR when the zone has no room even after evicting the oldest.
+ * A request's counts taken, in order, each if its limit lets it, with one
+ * lock of a zone for all of them: NGX_OK when all are (each hold filled
+ * in for a release); else none is kept, "refused" is the hold that was
+ * not let through, and NGX_BUSY comes with how long until it would be,
+ * NGX_ERROR when the zone had no room even after evicting the oldest.
  */
 
 ngx_int_t
-ngx_http_smotp_zone_reserve(ngx_http_smotp_hold_t *hold, ngx_msec_t *wait)
+ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t *refused,
+    ngx_msec_t *wait)
 {
     ngx_int_t                   rc;
+    ngx_uint_t                  i;
     ngx_msec_t                  now;
-    ngx_http_smotp_entry_t     *e;
+    ngx_shm_zone_t             *locked;
+    ngx_http_smotp_hold_t      *hold;
     ngx_http_smotp_zone_ctx_t  *ctx;
 
-    ctx = hold->zone->data;
+    hold = holds->elts;
+    locked = NULL;
+    ctx = NULL;
+    now = 0;
+    rc = NGX_OK;
 
-    ngx_shmtx_lock(&ctx->shpool->mutex);
+    for (i = 0; i < holds->nelts; i++) {
 
-    now = ngx_http_smotp_zone_clock(ctx);
+        if (hold[i].zone != locked) {
 
-    e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 1, now);
+            if (locked) {
+                ngx_shmtx_unlock(&ctx->shpool->mutex);
+            }
 
-    if (e == NULL) {
-        rc = NGX_ERROR;
-        goto done;
+            locked = hold[i].zone;
+            ctx = locked->data;
+
+            ngx_shmtx_lock(&ctx->shpool->mutex);
+
+            now = ngx_http_smotp_zone_clock(ctx);
+        }
+
+        rc = ngx_http_smotp_zone_take(locked, ctx, &hold[i], now, wait);
+
+        if (rc != NGX_OK) {
+            break;
+        }
     }
 
-    rc = NGX_OK;
+    if (locked) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+    }
+
+    if (rc == NGX_OK) {
+        return NGX_OK;
+    }
+
+    /* those taken before the refusal are given back */
+
+    *refused = i;
+
+    while (i--) {
+        ngx_http_smotp_zone_release(&hold[i]);
+    }
+
+    return rc;
+}
+
+
+/* one count, under the zone's lock */
+
+static ngx_int_t
+ngx_http_smotp_zone_take(ngx_shm_zone_t *zone, ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_hold_t *hold, ngx_msec_t now, ngx_msec_t *wait)
+{
+    ngx_http_smotp_entry_t  *e;
+
+    e = ngx_http_smotp_zone_entry(zone, ctx, hold->hash, 1, now);
+
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
     *wait = 0;
 
     if (hold->kind == NGX_HTTP_SMOTP_ZONE_TALLY) {
 
         if (e->cur >= hold->limit) {
-            rc = NGX_BUSY;
-            goto done;
+            return NGX_BUSY;
         }
 
         e->cur++;
         e->expire = now + NGX_HTTP_SMOTP_TALLY_TTL;
-        goto done;
+
+        return NGX_OK;
     }
 
     if (hold->limit <= NGX_HTTP_SMOTP_ZONE_EXACT) {
@@ -321,32 +397,27 @@ ngx_http_smotp_zone_reserve(ngx_http_smotp_hold_t *hold, ngx_msec_t *wait)
                                           now);
 
         if (*wait) {
-            rc = NGX_BUSY;
-            goto done;
+            return NGX_BUSY;
         }
 
         e->times[e->cur++] = (uint32_t) (now - e->mark);
         hold->mark = now;
         e->expire = now + hold->period;
-        goto done;
+
+        return NGX_OK;
     }
 
     *wait = ngx_http_smotp_zone_window(e, hold->period, hold->limit, now);
 
     if (*wait) {
-        rc = NGX_BUSY;
-        goto done;
+        return NGX_BUSY;
     }
 
     e->cur++;
     hold->mark = e->mark;
     e->expire = e->mark + 2 * hold->period;
 
-done:
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-
-    return rc;
+    return NGX_OK;
 }
 
 
@@ -718,9 +789,11 @@ ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
 
 
 /*
- * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed hash, fast on short
- * input, whose output cannot be made to collide or be read back without
- * the key.  Little-endian reads, as the algorithm is defined.
+ * SipHash-1-3 (Aumasson and Bernstein's SipHash, with one compression and
+ * three finalization rounds, the variant CPython and Rust hash their
+ * tables with): a keyed hash, fast on short input, whose output cannot be
+ * made to collide or be read back without the key.  Little-endian reads,
+ * as the algorithm is defined.
  */
 
 #define ngx_http_smotp_rotl(x, b)  (((x) << (b)) | ((x) >> (64 - (b))))
@@ -745,13 +818,10 @@ ngx_http_smotp_le64(u_char *p)
 
 
 static uint64_t
-ngx_http_smotp_siphash(u_char *key, u_char *p, size_t len)
+ngx_http_smotp_siphash(uint64_t k0, uint64_t k1, u_char *p, size_t len)
 {
     size_t    i, left;
-    uint64_t  k0, k1, v0, v1, v2, v3, m, b;
-
-    k0 = ngx_http_smotp_le64(key);
-    k1 = ngx_http_smotp_le64(key + 8);
+    uint64_t  v0, v1, v2, v3, m, b;
 
     v0 = k0 ^ 0x736f6d6570736575ULL;
     v1 = k1 ^ 0x646f72616e646f6dULL;
@@ -761,7 +831,6 @@ ngx_http_smotp_siphash(u_char *key, u_char *p, size_t len)
     for (i = 0; i + 8 <= len; i += 8) {
         m = ngx_http_smotp_le64(p + i);
         v3 ^= m;
-        ngx_http_smotp_sipround(v0, v1, v2, v3);
         ngx_http_smotp_sipround(v0, v1, v2, v3);
         v0 ^= m;
     }
@@ -775,11 +844,9 @@ ngx_http_smotp_siphash(u_char *key, u_char *p, size_t len)
 
     v3 ^= b;
     ngx_http_smotp_sipround(v0, v1, v2, v3);
-    ngx_http_smotp_sipround(v0, v1, v2, v3);
     v0 ^= b;
 
     v2 ^= 0xff;
-    ngx_http_smotp_sipround(v0, v1, v2, v3);
     ngx_http_smotp_sipround(v0, v1, v2, v3);
     ngx_http_smotp_sipround(v0, v1, v2, v3);
     ngx_http_smotp_sipround(v0, v1, v2, v3);

@@ -29,7 +29,20 @@ typedef enum {
 #define NGX_HTTP_SMOTP_ZONE_EXACT    8
 
 
-/* where a reservation was made, to give it back */
+/*
+ * A limit's own hash key, made from the zone's key and what names the
+ * limit (its kind and rate) on its first use in a worker: the entries of
+ * two limits of one key are apart, and a key's text is hashed alone
+ */
+
+typedef struct {
+    uint64_t                    k0;
+    uint64_t                    k1;
+    ngx_uint_t                  made;
+} ngx_http_smotp_zone_name_t;
+
+
+/* a count to take, and once taken, where it was made, to give it back */
 
 typedef struct {
     ngx_shm_zone_t             *zone;
@@ -38,15 +51,17 @@ typedef struct {
     ngx_uint_t                  limit;
     ngx_msec_t                  mark;
     ngx_http_smotp_zone_kind_e  kind;
+    void                       *data;       /* the caller's own */
 } ngx_http_smotp_hold_t;
 
 
 char *ngx_http_smotp_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_shm_zone_t *ngx_http_smotp_zone_find(ngx_conf_t *cf, ngx_str_t *name);
 uint64_t ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone,
-    ngx_http_smotp_zone_kind_e kind, ngx_str_t *id, ngx_str_t *key);
-ngx_int_t ngx_http_smotp_zone_reserve(ngx_http_smotp_hold_t *hold,
-    ngx_msec_t *wait);
+    ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
+    ngx_str_t *id, ngx_str_t *key);
+ngx_int_t ngx_http_smotp_zone_reserve(ngx_array_t *holds,
+    ngx_uint_t *refused, ngx_msec_t *wait);
 void ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold);
 void ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold);
 
