@@ -52,6 +52,8 @@ core_cc_opt="$core_cc_opt -fno-sanitize=$core_only -fno-sanitize-recover=all"
 core_cc_opt="$core_cc_opt -DNGX_DEBUG_PALLOC=1"
 core_cc_opt="$core_cc_opt -Wall -Wextra -Wno-unused-parameter -Werror"
 module_cc_opt="-fsanitize=$core_only -fno-sanitize-recover=all"
+# the faults t/019-faults.t makes (src/ngx_http_smotp_fault.h)
+module_cc_opt="$module_cc_opt -DNGX_HTTP_SMOTP_FAULTS=1"
 
 # the module stays loaded until the very end, for the leak reports' sake
 "$CC" -c -O1 -o "$build/keep-modules.o" "$root/scripts/keep-modules.c"
@@ -86,6 +88,7 @@ export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1\
 export TEST_NGINX_BINARY=$build/nginx/objs/nginx
 export TEST_NGINX_LOAD_MODULES=$build/nginx/objs/ngx_http_smotp_module.so
 export TEST_NGINX_SERVROOT=$build/servroot
+export TEST_NGINX_SMOTP_FAULTS=1
 
 [ $# -gt 0 ] || set -- t/
 

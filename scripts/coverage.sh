@@ -39,7 +39,9 @@ objs=$build/nginx/objs
 
 # -O0: at -O2 gcc merges and moves lines, and the counts of a line may land
 # on another.  _FORTIFY_SOURCE needs optimisation, so it is left out.
-cc_opt="-g -O0 -fPIC --coverage -Wall -Wextra -Werror"
+# NGX_HTTP_SMOTP_FAULTS: the faults t/019-faults.t makes
+cc_opt="-g -O0 -fPIC --coverage -DNGX_HTTP_SMOTP_FAULTS=1"
+cc_opt="$cc_opt -Wall -Wextra -Werror"
 
 report() {
     local gcov_dir=$build/gcov
@@ -122,6 +124,7 @@ find "$objs" -name '*.gcda' -delete
 
 export TEST_NGINX_LOAD_MODULES=$objs/ngx_http_smotp_module.so
 export TEST_NGINX_SERVROOT=$build/servroot
+export TEST_NGINX_SMOTP_FAULTS=1
 
 [ $# -gt 0 ] || set -- t/
 

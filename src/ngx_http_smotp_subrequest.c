@@ -14,6 +14,7 @@
 
 #include "ngx_http_smotp_subrequest.h"
 #include "ngx_http_smotp_headers.h"
+#include "ngx_http_smotp_fault.h"
 #include "ngx_http_smotp_json.h"
 
 
@@ -134,6 +135,10 @@ ngx_http_smotp_subrequest(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
         rb->bufs = cl;
         rb->rest = 0;
+    }
+
+    if (ngx_http_smotp_fault_attempt(ctx)) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_subrequest(r, &ctx->api_uri, NULL, &sr, ps,

@@ -810,36 +810,65 @@ ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
 static uint64_t
 ngx_http_smotp_le64(u_char *p)
 {
+#if (NGX_HAVE_LITTLE_ENDIAN)
+    uint64_t  v;
+
+    /* one load */
+    ngx_memcpy(&v, p, sizeof(uint64_t));
+
+    return v;
+#else
     return (uint64_t) p[0] | (uint64_t) p[1] << 8 | (uint64_t) p[2] << 16
            | (uint64_t) p[3] << 24 | (uint64_t) p[4] << 32
            | (uint64_t) p[5] << 40 | (uint64_t) p[6] << 48
            | (uint64_t) p[7] << 56;
+#endif
 }
 
 
 static uint64_t
 ngx_http_smotp_siphash(uint64_t k0, uint64_t k1, u_char *p, size_t len)
 {
-    size_t    i, left;
-    uint64_t  v0, v1, v2, v3, m, b;
+    u_char    *last;
+    uint64_t   v0, v1, v2, v3, m, b;
 
     v0 = k0 ^ 0x736f6d6570736575ULL;
     v1 = k1 ^ 0x646f72616e646f6dULL;
     v2 = k0 ^ 0x6c7967656e657261ULL;
     v3 = k1 ^ 0x7465646279746573ULL;
 
-    for (i = 0; i + 8 <= len; i += 8) {
-        m = ngx_http_smotp_le64(p + i);
+    last = p + (len & ~(size_t) 7);
+
+    for ( /* void */ ; p < last; p += 8) {
+        m = ngx_http_smotp_le64(p);
         v3 ^= m;
         ngx_http_smotp_sipround(v0, v1, v2, v3);
         v0 ^= m;
     }
 
     b = (uint64_t) len << 56;
-    left = len - i;
 
-    while (left--) {
-        b |= (uint64_t) p[i + left] << (8 * left);
+    switch (len & 7) {
+    case 7:
+        b |= (uint64_t) p[6] << 48;
+        /* fall through */
+    case 6:
+        b |= (uint64_t) p[5] << 40;
+        /* fall through */
+    case 5:
+        b |= (uint64_t) p[4] << 32;
+        /* fall through */
+    case 4:
+        b |= (uint64_t) p[3] << 24;
+        /* fall through */
+    case 3:
+        b |= (uint64_t) p[2] << 16;
+        /* fall through */
+    case 2:
+        b |= (uint64_t) p[1] << 8;
+        /* fall through */
+    case 1:
+        b |= (uint64_t) p[0];
     }
 
     v3 ^= b;
