@@ -481,6 +481,10 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 
     if (conf->attempts_zone) {
         check = ngx_array_push(conf->checks);
+        if (check == NULL) {
+            return NGX_ERROR;
+        }
+
         *check = ngx_http_smotp_limit_of(cf, conf->attempts_zone,
                                          NGX_HTTP_SMOTP_ZONE_TALLY,
                                          NGX_HTTP_SMOTP_LIMIT_ATTEMPTS,
@@ -494,6 +498,10 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 
     if (conf->resend_interval) {
         check = ngx_array_push(conf->checks);
+        if (check == NULL) {
+            return NGX_ERROR;
+        }
+
         *check = ngx_http_smotp_limit_of(cf, conf->resend_zone,
                                          NGX_HTTP_SMOTP_ZONE_LIMIT,
                                          NGX_HTTP_SMOTP_LIMIT_COOLDOWN,
@@ -509,6 +517,10 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 
     for (i = 0; conf->limits && i < conf->limits->nelts; i++) {
         check = ngx_array_push(conf->checks);
+        if (check == NULL) {
+            return NGX_ERROR;
+        }
+
         *check = &limit[i];
     }
 
@@ -598,9 +610,9 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
             continue;
         }
 
-        /* never more holds than checks: no allocation */
+        /* never more holds than checks: room made above */
 
-        hold = ngx_array_push(&ctx->holds);
+        hold = (ngx_http_smotp_hold_t *) ctx->holds.elts + ctx->holds.nelts++;
 
         hold->zone = limit->zone;
         hold->kind = limit->kind;

@@ -92,9 +92,9 @@ static ngx_msec_t ngx_http_smotp_zone_times(ngx_http_smotp_entry_t *e,
     ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
 static ngx_msec_t ngx_http_smotp_zone_window(ngx_http_smotp_entry_t *e,
     ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
-static uint64_t ngx_http_smotp_le64(u_char *p);
-static uint64_t ngx_http_smotp_siphash(uint64_t k0, uint64_t k1, u_char *p,
-    size_t len);
+static ngx_inline uint64_t ngx_http_smotp_le64(u_char *p);
+static ngx_inline uint64_t ngx_http_smotp_siphash(uint64_t k0, uint64_t k1,
+    u_char *p, size_t len);
 
 
 /*
@@ -807,7 +807,7 @@ ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
     v2 = ngx_http_smotp_rotl(v2, 32)
 
 
-static uint64_t
+static ngx_inline uint64_t
 ngx_http_smotp_le64(u_char *p)
 {
 #if (NGX_HAVE_LITTLE_ENDIAN)
@@ -826,7 +826,7 @@ ngx_http_smotp_le64(u_char *p)
 }
 
 
-static uint64_t
+static ngx_inline uint64_t
 ngx_http_smotp_siphash(uint64_t k0, uint64_t k1, u_char *p, size_t len)
 {
     u_char    *last;
