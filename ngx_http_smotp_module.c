@@ -16,6 +16,7 @@
 #include "src/ngx_http_smotp_prefix.h"
 #include "src/ngx_http_smotp_response.h"
 #include "src/ngx_http_smotp_subrequest.h"
+#include "src/ngx_http_smotp_test_number.h"
 #include "src/ngx_http_smotp_variables.h"
 #include "src/ngx_http_smotp_zone.h"
 
@@ -102,6 +103,13 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_smotp_loc_conf_t, max_body_size),
+      NULL },
+
+    { ngx_string("smotp_test_number"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_smotp_test_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("smotp_allowed_prefixes"),
@@ -222,6 +230,8 @@ ngx_http_smotp_init(ngx_conf_t *cf)
         rc = ngx_http_smotp_subrequest_init(cf);
     }
 
+    ngx_http_smotp_test_number_init(cf);
+
     return rc;
 }
 
@@ -280,6 +290,7 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
     conf->deadline = NGX_CONF_UNSET_MSEC;
     conf->resend_interval = NGX_CONF_UNSET_MSEC;
     conf->attempts_zone = NGX_CONF_UNSET_PTR;
+    conf->test_numbers = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -295,6 +306,7 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_core_loc_conf_t  *clcf;
 
     ngx_conf_merge_ptr_value(conf->api_key, prev->api_key, NULL);
+    ngx_conf_merge_ptr_value(conf->test_numbers, prev->test_numbers, NULL);
 
     ngx_conf_merge_str_value(conf->api_location, prev->api_location,
                              NGX_HTTP_SMOTP_API_LOCATION);

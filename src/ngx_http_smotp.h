@@ -20,6 +20,8 @@
 #define NGX_HTTP_SMOTP_UUID_LEN          36
 #define NGX_HTTP_SMOTP_MAX_ID_LEN        128
 #define NGX_HTTP_SMOTP_MAX_MESSAGE_LEN   200
+#define NGX_HTTP_SMOTP_CODE_MIN_LEN      4
+#define NGX_HTTP_SMOTP_CODE_MAX_LEN      8
 #define NGX_HTTP_SMOTP_RETRIES           2
 #define NGX_HTTP_SMOTP_BACKOFF_BASE      200
 #define NGX_HTTP_SMOTP_BACKOFF_MAX       2000
@@ -124,6 +126,9 @@ typedef struct {
     ngx_uint_t                  attempts;
     /* all of them that apply, in the order they are checked */
     ngx_array_t                *checks;
+
+    /* smotp_test_number (ngx_http_smotp_test_number.c) */
+    ngx_array_t                *test_numbers;
 } ngx_http_smotp_loc_conf_t;
 
 
@@ -190,6 +195,7 @@ struct ngx_http_smotp_ctx_s {
     unsigned                    form:1;
     unsigned                    denied_prefix:1;
     unsigned                    verified:1;
+    unsigned                    test_number:1;
     unsigned                    succeeded:1;
     unsigned                    api_request_sent:1;
     unsigned                    api_complete:1;

@@ -14,6 +14,7 @@
 #include "ngx_http_smotp_limit.h"
 #include "ngx_http_smotp_origin.h"
 #include "ngx_http_smotp_response.h"
+#include "ngx_http_smotp_test_number.h"
 
 
 static void ngx_http_smotp_body_handler(ngx_http_request_t *r);
@@ -121,12 +122,18 @@ ngx_http_smotp_body_handler(ngx_http_request_t *r)
         rc = ctx->endpoint->prepare(r, ctx);
     }
 
-    if (rc == NGX_OK) {
-        rc = ngx_http_smotp_limit_check(r, ctx);
-    }
+    /* a test number is answered here, with no limit counted, no call */
 
     if (rc == NGX_OK) {
-        rc = ngx_http_smotp_call(r, ctx);
+        rc = ngx_http_smotp_test_number_answer(r, ctx);
+
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_smotp_limit_check(r, ctx);
+
+            if (rc == NGX_OK) {
+                rc = ngx_http_smotp_call(r, ctx);
+            }
+        }
     }
 
     if (rc == NGX_DONE) {

@@ -12,9 +12,6 @@
 #include "ngx_http_smotp_json.h"
 
 
-#define NGX_HTTP_SMOTP_CODE_MIN_LEN  4
-#define NGX_HTTP_SMOTP_CODE_MAX_LEN  8
-
 
 static ngx_int_t ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);

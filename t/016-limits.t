@@ -659,3 +659,33 @@ _EOC_
  "Content-Type: application/json\nX-Who: grace"]
 --- error_code eval
 [200, 429, 200]
+
+
+
+=== TEST 29: limits in two zones: each zone counts its own, a refusal in the second gives the first's count back
+--- http_config eval
+$::Fault . "    smotp_zone other:1m;\n"
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp   key=$smotp_phone rate=1/10m;
+        smotp_limit zone=other key=all          rate=1/10m;
+        smotp_limit zone=otp   key=all          rate=5/10m;
+        add_header X-Limit $smotp_limit_status always;
+    }
+    location = /again {
+        smotp_send;
+        smotp_limit zone=otp key=$smotp_phone rate=1/10m;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001676\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001677\"}",
+ "POST /again\n{\"phoneNumber\":\"+919800001677\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 429, 200]
+--- response_headers_like eval
+["X-Limit: passed", "X-Limit: limited", ""]
