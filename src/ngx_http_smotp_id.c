@@ -20,7 +20,6 @@
 static ngx_int_t ngx_http_smotp_random(ngx_log_t *log, u_char *buf,
     size_t n);
 static ngx_int_t ngx_http_smotp_uuid_valid(ngx_str_t *s);
-static void ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes);
 
 
 static ngx_str_t  ngx_http_smotp_idempotency_header =
@@ -95,7 +94,7 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        ngx_http_smotp_uuid_format(key->data, bytes);
+        ngx_http_smotp_uuid_format(key->data, bytes, 4);
         return NGX_OK;
     }
 
@@ -123,7 +122,7 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_smotp_uuid_format(key->data, bytes);
+    ngx_http_smotp_uuid_format(key->data, bytes, 4);
 
     return NGX_OK;
 }
@@ -193,10 +192,10 @@ ngx_http_smotp_uuid_valid(ngx_str_t *s)
 }
 
 
-/* 16 bytes as a version 4, variant 1 UUID */
+/* 16 bytes as a UUID of that version (4: random, 8: the module's own) */
 
-static void
-ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes)
+void
+ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes, ngx_uint_t version)
 {
     u_char       b, *last;
     ngx_uint_t   g;
@@ -204,7 +203,7 @@ ngx_http_smotp_uuid_format(u_char *dst, u_char *bytes)
     static u_char      hex[] = "0123456789abcdef";
     static ngx_uint_t  groups[] = { 4, 2, 2, 2, 6 };
 
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[6] = (u_char) ((bytes[6] & 0x0f) | (version << 4));
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
 
     for (g = 0; g < 5; g++) {

@@ -50,8 +50,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_smotp_limit_checks(ngx_conf_t *cf,
     ngx_http_smotp_loc_conf_t *conf);
-static ngx_http_smotp_limit_t *ngx_http_smotp_limit_of(ngx_conf_t *cf,
-    ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
+static ngx_int_t ngx_http_smotp_limit_of(ngx_conf_t *cf,
+    ngx_array_t *checks, ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
     ngx_http_smotp_limit_status_e status, char *directive, char *id,
     char *variable, ngx_uint_t count, ngx_msec_t period);
 static ngx_int_t ngx_http_smotp_limit_refuse(ngx_http_request_t *r,
@@ -479,38 +479,26 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
         return NGX_ERROR;
     }
 
-    if (conf->attempts_zone) {
-        check = ngx_array_push(conf->checks);
-        if (check == NULL) {
-            return NGX_ERROR;
-        }
-
-        *check = ngx_http_smotp_limit_of(cf, conf->attempts_zone,
-                                         NGX_HTTP_SMOTP_ZONE_TALLY,
-                                         NGX_HTTP_SMOTP_LIMIT_ATTEMPTS,
-                                         "smotp_verify_attempts", "attempts",
-                                         "smotp_request_id", conf->attempts,
-                                         0);
-        if (*check == NULL) {
-            return NGX_ERROR;
-        }
+    if (conf->attempts_zone
+        && ngx_http_smotp_limit_of(cf, conf->checks, conf->attempts_zone,
+                                   NGX_HTTP_SMOTP_ZONE_TALLY,
+                                   NGX_HTTP_SMOTP_LIMIT_ATTEMPTS,
+                                   "smotp_verify_attempts", "attempts",
+                                   "smotp_request_id", conf->attempts, 0)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
-    if (conf->resend_interval) {
-        check = ngx_array_push(conf->checks);
-        if (check == NULL) {
-            return NGX_ERROR;
-        }
-
-        *check = ngx_http_smotp_limit_of(cf, conf->resend_zone,
-                                         NGX_HTTP_SMOTP_ZONE_LIMIT,
-                                         NGX_HTTP_SMOTP_LIMIT_COOLDOWN,
-                                         "smotp_resend_interval", "resend",
-                                         "smotp_phone", 1,
-                                         conf->resend_interval);
-        if (*check == NULL) {
-            return NGX_ERROR;
-        }
+    if (conf->resend_interval
+        && ngx_http_smotp_limit_of(cf, conf->checks, conf->resend_zone,
+                                   NGX_HTTP_SMOTP_ZONE_LIMIT,
+                                   NGX_HTTP_SMOTP_LIMIT_COOLDOWN,
+                                   "smotp_resend_interval", "resend",
+                                   "smotp_phone", 1, conf->resend_interval)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     limit = conf->limits ? conf->limits->elts : NULL;
@@ -528,20 +516,23 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 }
 
 
-/* a check that is not an smotp_limit: its key is one of the variables */
+/*
+ * A check that is not an smotp_limit, added to the checks: its key is one
+ * of the module's variables
+ */
 
-static ngx_http_smotp_limit_t *
-ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_shm_zone_t *zone,
-    ngx_http_smotp_zone_kind_e kind, ngx_http_smotp_limit_status_e status,
-    char *directive, char *id, char *variable, ngx_uint_t count,
-    ngx_msec_t period)
+static ngx_int_t
+ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_array_t *checks,
+    ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
+    ngx_http_smotp_limit_status_e status, char *directive, char *id,
+    char *variable, ngx_uint_t count, ngx_msec_t period)
 {
     ngx_str_t                name;
-    ngx_http_smotp_limit_t  *limit;
+    ngx_http_smotp_limit_t  *limit, **check;
 
     limit = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_limit_t));
     if (limit == NULL) {
-        return NULL;
+        return NGX_ERROR;
     }
 
     name.data = (u_char *) variable;
@@ -550,7 +541,7 @@ ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_shm_zone_t *zone,
     limit->index = ngx_http_get_variable_index(cf, &name);
 
     if (limit->index == NGX_ERROR) {
-        return NULL;
+        return NGX_ERROR;
     }
 
     limit->zone = zone;
@@ -562,7 +553,14 @@ ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_shm_zone_t *zone,
     limit->rate.data = (u_char *) id;
     limit->rate.len = ngx_strlen(id);
 
-    return limit;
+    check = ngx_array_push(checks);
+    if (check == NULL) {
+        return NGX_ERROR;
+    }
+
+    *check = limit;
+
+    return NGX_OK;
 }
 
 

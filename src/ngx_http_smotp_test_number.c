@@ -115,32 +115,17 @@ ngx_http_smotp_test_number(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_smotp_test_number_id(ngx_conf_t *cf, ngx_http_smotp_test_number_t *tn)
 {
-    u_char  *p;
-    u_char   md[SHA256_DIGEST_LENGTH];
+    u_char  md[SHA256_DIGEST_LENGTH];
 
     SHA256(tn->phone.data, tn->phone.len, md);
 
-    md[6] = (md[6] & 0x0f) | 0x80;
-    md[8] = (md[8] & 0x3f) | 0x80;
-
-    p = ngx_pnalloc(cf->pool, 36);
-    if (p == NULL) {
+    tn->id.len = NGX_HTTP_SMOTP_UUID_LEN;
+    tn->id.data = ngx_pnalloc(cf->pool, NGX_HTTP_SMOTP_UUID_LEN);
+    if (tn->id.data == NULL) {
         return NGX_ERROR;
     }
 
-    tn->id.data = p;
-
-    p = ngx_hex_dump(p, md, 4);
-    *p++ = '-';
-    p = ngx_hex_dump(p, md + 4, 2);
-    *p++ = '-';
-    p = ngx_hex_dump(p, md + 6, 2);
-    *p++ = '-';
-    p = ngx_hex_dump(p, md + 8, 2);
-    *p++ = '-';
-    p = ngx_hex_dump(p, md + 10, 6);
-
-    tn->id.len = p - tn->id.data;
+    ngx_http_smotp_uuid_format(tn->id.data, md, 8);
 
     return NGX_OK;
 }
