@@ -19,6 +19,8 @@
 
 static ngx_int_t ngx_http_smotp_random(ngx_log_t *log, u_char *buf,
     size_t n);
+static ngx_int_t ngx_http_smotp_client_key(ngx_str_t *value, u_char *key,
+    size_t *len);
 static ngx_int_t ngx_http_smotp_uuid_valid(ngx_str_t *s);
 
 
@@ -47,7 +49,9 @@ static ngx_pid_t  ngx_http_smotp_random_pid;
  * send.  With the client's own Idempotency-Key, a key derived from it, the
  * phone number and the account's API key, so that a double click or a
  * client's retry sends one SMS, while the same client key for another
- * phone, or on another account, is another send.
+ * phone, or on another account, is another send.  A client key that is a
+ * UUID is the same key whatever the case of its hex digits; any other is
+ * taken as it is.
  */
 
 ngx_int_t
@@ -55,7 +59,8 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_str_t *key)
 {
     u_char            *p;
-    ngx_str_t         *client;
+    size_t             len;
+    ngx_str_t         *client, uuid;
     ngx_uint_t         i;
     unsigned int       md_len;
     ngx_list_part_t   *part;
@@ -63,7 +68,7 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     u_char             bytes[EVP_MAX_MD_SIZE];
     u_char             msg[sizeof("smotp-idempotency")
                            + NGX_HTTP_SMOTP_PHONE_MAX_LEN + 1
-                           + NGX_HTTP_SMOTP_UUID_LEN];
+                           + NGX_HTTP_SMOTP_MAX_IDEM_KEY_LEN];
 
     client = NULL;
 
@@ -98,20 +103,29 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_smotp_uuid_valid(client) != NGX_OK) {
-        ngx_str_set(&ctx->error, "Idempotency-Key must be a UUID");
+    p = ngx_cpymem(msg, "smotp-idempotency", sizeof("smotp-idempotency"));
+    p = ngx_cpymem(p, ctx->phone.data, ctx->phone.len);
+    *p++ = '\0';
+
+    if (ngx_http_smotp_client_key(client, p, &len) != NGX_OK) {
+        ngx_str_set(&ctx->error, "Idempotency-Key must be 1 to 255 visible "
+                                 "ASCII characters, bare or as a quoted "
+                                 "string");
         return NGX_HTTP_BAD_REQUEST;
     }
+
+    uuid.data = p;
+    uuid.len = len;
+
+    if (ngx_http_smotp_uuid_valid(&uuid) == NGX_OK) {
+        ngx_strlow(p, p, len);
+    }
+
+    p += len;
 
     if (ngx_http_smotp_key_get(r, ctx) != NGX_OK) {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
-
-    p = ngx_cpymem(msg, "smotp-idempotency", sizeof("smotp-idempotency"));
-    p = ngx_cpymem(p, ctx->phone.data, ctx->phone.len);
-    *p++ = '\0';
-    ngx_strlow(p, client->data, client->len);
-    p += client->len;
 
     if (HMAC(EVP_sha256(), ctx->api_key.data, (int) ctx->api_key.len,
              msg, p - msg, bytes, &md_len)
@@ -125,6 +139,77 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     ngx_http_smotp_uuid_format(key->data, bytes, 4);
 
     return NGX_OK;
+}
+
+
+/*
+ * The client's key out of its header's value: visible ASCII characters
+ * as they are, or a quoted string of structured fields (RFC 8941: "\\"
+ * escapes only "\"" and "\\"; a space is allowed inside), the quotes and
+ * escapes not part of the key.  Empty, over the maximum, controls or
+ * bytes past ASCII are NGX_DECLINED.
+ */
+
+static ngx_int_t
+ngx_http_smotp_client_key(ngx_str_t *value, u_char *key, size_t *len)
+{
+    u_char  ch, *p, *last, *k;
+
+    p = value->data;
+    last = p + value->len;
+    k = key;
+
+    if (value->len && p[0] == '"') {
+
+        if (value->len < 2 || last[-1] != '"') {
+            return NGX_DECLINED;
+        }
+
+        for (p++, last--; p < last; p++) {
+            ch = *p;
+
+            if (ch == '\\') {
+                if (++p == last) {
+                    return NGX_DECLINED;
+                }
+
+                ch = *p;
+
+                if (ch != '"' && ch != '\\') {
+                    return NGX_DECLINED;
+                }
+
+            } else if (ch == '"' || ch < 0x20 || ch > 0x7e) {
+                return NGX_DECLINED;
+            }
+
+            if (k == key + NGX_HTTP_SMOTP_MAX_IDEM_KEY_LEN) {
+                return NGX_DECLINED;
+            }
+
+            *k++ = ch;
+        }
+
+    } else {
+
+        if (value->len > NGX_HTTP_SMOTP_MAX_IDEM_KEY_LEN) {
+            return NGX_DECLINED;
+        }
+
+        for ( /* void */ ; p < last; p++) {
+            ch = *p;
+
+            if (ch <= 0x20 || ch > 0x7e) {
+                return NGX_DECLINED;
+            }
+
+            *k++ = ch;
+        }
+    }
+
+    *len = k - key;
+
+    return (*len == 0) ? NGX_DECLINED : NGX_OK;
 }
 
 

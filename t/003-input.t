@@ -479,7 +479,7 @@ smotp send: API call
 
 
 
-=== TEST 26: an Idempotency-Key that is not a UUID
+=== TEST 26: an Idempotency-Key with a space in it
 --- config
     location = /auth/send-otp { smotp_send; }
 --- request
@@ -487,12 +487,12 @@ POST /auth/send-otp
 {"phoneNumber":"+919800000301"}
 --- more_headers
 Content-Type: application/json
-Idempotency-Key: 1234
+Idempotency-Key: order 1234
 --- error_code: 400
 --- response_headers
 Content-Type: application/json
 --- response_body chomp
-{"error":"Idempotency-Key must be a UUID"}
+{"error":"Idempotency-Key must be 1 to 255 visible ASCII characters, bare or as a quoted string"}
 --- no_error_log
 smotp send: API call
 [alert]
