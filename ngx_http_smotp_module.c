@@ -15,6 +15,7 @@
 #include "src/ngx_http_smotp_origin.h"
 #include "src/ngx_http_smotp_prefix.h"
 #include "src/ngx_http_smotp_response.h"
+#include "src/ngx_http_smotp_send_field.h"
 #include "src/ngx_http_smotp_subrequest.h"
 #include "src/ngx_http_smotp_test_number.h"
 #include "src/ngx_http_smotp_variables.h"
@@ -108,6 +109,13 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
     { ngx_string("smotp_test_number"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
       ngx_http_smotp_test_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_send_field"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_smotp_send_field,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -291,6 +299,7 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
     conf->resend_interval = NGX_CONF_UNSET_MSEC;
     conf->attempts_zone = NGX_CONF_UNSET_PTR;
     conf->test_numbers = NGX_CONF_UNSET_PTR;
+    conf->send_fields = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -307,6 +316,7 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_ptr_value(conf->api_key, prev->api_key, NULL);
     ngx_conf_merge_ptr_value(conf->test_numbers, prev->test_numbers, NULL);
+    ngx_conf_merge_ptr_value(conf->send_fields, prev->send_fields, NULL);
 
     ngx_conf_merge_str_value(conf->api_location, prev->api_location,
                              NGX_HTTP_SMOTP_API_LOCATION);

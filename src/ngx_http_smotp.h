@@ -130,6 +130,9 @@ typedef struct {
 
     /* smotp_test_number (ngx_http_smotp_test_number.c) */
     ngx_array_t                *test_numbers;
+
+    /* smotp_send_field (ngx_http_smotp_send_field.c): a tree of fields */
+    ngx_array_t                *send_fields;
 } ngx_http_smotp_loc_conf_t;
 
 

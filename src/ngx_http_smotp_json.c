@@ -129,12 +129,12 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
             len += NGX_INT_T_LEN;
             break;
 
-        case NGX_HTTP_SMOTP_JSON_DECIMAL:
-            len += m->str.len;
+        case NGX_HTTP_SMOTP_JSON_BOOL:
+            len += sizeof("false") - 1;
             break;
 
-        default: /* NGX_HTTP_SMOTP_JSON_BOOL */
-            len += sizeof("false") - 1;
+        default: /* NGX_HTTP_SMOTP_JSON_DECIMAL, NGX_HTTP_SMOTP_JSON_RAW */
+            len += m->str.len;
         }
     }
 
@@ -176,12 +176,12 @@ ngx_http_smotp_json_object(ngx_pool_t *pool,
             p = ngx_sprintf(p, "%i", m->num);
             break;
 
-        case NGX_HTTP_SMOTP_JSON_DECIMAL:
-            p = ngx_cpymem(p, m->str.data, m->str.len);
+        case NGX_HTTP_SMOTP_JSON_BOOL:
+            p = m->num ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5);
             break;
 
-        default: /* NGX_HTTP_SMOTP_JSON_BOOL */
-            p = m->num ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5);
+        default: /* NGX_HTTP_SMOTP_JSON_DECIMAL, NGX_HTTP_SMOTP_JSON_RAW */
+            p = ngx_cpymem(p, m->str.data, m->str.len);
         }
     }
 

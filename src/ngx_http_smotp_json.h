@@ -22,7 +22,9 @@ typedef enum {
     NGX_HTTP_SMOTP_JSON_NUMBER,
     /* str: a number's text, from ngx_http_smotp_json_get_number() */
     NGX_HTTP_SMOTP_JSON_DECIMAL,
-    NGX_HTTP_SMOTP_JSON_BOOL
+    NGX_HTTP_SMOTP_JSON_BOOL,
+    /* str: JSON text written as it is (a literal, an object) */
+    NGX_HTTP_SMOTP_JSON_RAW
 } ngx_http_smotp_json_type_e;
 
 

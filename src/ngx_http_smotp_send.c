@@ -11,6 +11,7 @@
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
 #include "ngx_http_smotp_prefix.h"
+#include "ngx_http_smotp_send_field.h"
 
 
 static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
@@ -96,7 +97,7 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     m[1].type = NGX_HTTP_SMOTP_JSON_PLAIN;
     m[1].str = key;
 
-    return ngx_http_smotp_json_object(r->pool, m, 2, &ctx->api_body);
+    return ngx_http_smotp_send_field_body(r, ctx, m, 2, &ctx->api_body);
 }
 
 
