@@ -71,6 +71,13 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       0,
       &ngx_http_smotp_verify_endpoint },
 
+    { ngx_string("smotp_resend"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_smotp_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      &ngx_http_smotp_resend_endpoint },
+
     { ngx_string("smotp_wallet"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_smotp_endpoint,

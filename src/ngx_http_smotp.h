@@ -78,6 +78,9 @@ typedef struct {
     /* may a call the API received be made again (an idempotent send) */
     ngx_uint_t                  idempotent;
 
+    /* does it bill an SMS: the limits count it as a send to its phone */
+    ngx_uint_t                  sends;
+
     /*
      * validates ctx->fields and writes ctx->api_body (empty for a call
      * without a body); NGX_OK or a status
@@ -216,6 +219,7 @@ extern ngx_module_t                ngx_http_smotp_module;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_send_endpoint;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_verify_endpoint;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_wallet_endpoint;
+extern ngx_http_smotp_endpoint_t   ngx_http_smotp_resend_endpoint;
 
 
 #endif /* _NGX_HTTP_SMOTP_H_INCLUDED_ */

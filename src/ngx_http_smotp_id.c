@@ -46,17 +46,18 @@ static ngx_pid_t  ngx_http_smotp_random_pid;
 
 /*
  * Without a client key, a random version 4 UUID: each request is a new
- * send.  With the client's own Idempotency-Key, a key derived from it, the
- * phone number and the account's API key, so that a double click or a
+ * send.  With the client's own Idempotency-Key, a key derived from it,
+ * the endpoint, what is sent to (the phone number of a send, the request
+ * id of a resend) and the account's API key, so that a double click or a
  * client's retry sends one SMS, while the same client key for another
- * phone, or on another account, is another send.  A client key that is a
+ * phone, another request or on another account is another send.  A client key that is a
  * UUID is the same key whatever the case of its hex digits; any other is
  * taken as it is.
  */
 
 ngx_int_t
 ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key)
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *subject, ngx_str_t *key)
 {
     u_char            *p;
     size_t             len;
@@ -66,8 +67,8 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
     ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
     u_char             bytes[EVP_MAX_MD_SIZE];
-    u_char             msg[sizeof("smotp-idempotency")
-                           + NGX_HTTP_SMOTP_PHONE_MAX_LEN + 1
+    u_char             msg[sizeof("smotp-idempotency-resend")
+                           + NGX_HTTP_SMOTP_MAX_ID_LEN + 1
                            + NGX_HTTP_SMOTP_MAX_IDEM_KEY_LEN];
 
     client = NULL;
@@ -103,8 +104,13 @@ ngx_http_smotp_idempotency_key(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    p = ngx_cpymem(msg, "smotp-idempotency", sizeof("smotp-idempotency"));
-    p = ngx_cpymem(p, ctx->phone.data, ctx->phone.len);
+    p = ngx_cpymem(msg, "smotp-idempotency-",
+                   sizeof("smotp-idempotency-") - 1);
+    p = ngx_cpymem(p, ctx->endpoint->name.data,
+                   ngx_min(ctx->endpoint->name.len, sizeof("resend") - 1));
+    *p++ = '\0';
+    p = ngx_cpymem(p, subject->data,
+                   ngx_min(subject->len, NGX_HTTP_SMOTP_MAX_ID_LEN));
     *p++ = '\0';
 
     if (ngx_http_smotp_client_key(client, p, &len) != NGX_OK) {

@@ -20,6 +20,9 @@
 #define NGX_HTTP_SMOTP_PERIOD_MIN    ((ngx_msec_t) 1000)
 #define NGX_HTTP_SMOTP_PERIOD_MAX    ((ngx_msec_t) 30 * 86400 * 1000)
 
+/* how long a send's phone is kept for a resend of its id: past any OTP */
+#define NGX_HTTP_SMOTP_RECORD_TTL    ((ngx_msec_t) 3600 * 1000)
+
 
 /*
  * One check: an smotp_limit, or what smotp_resend_interval and
@@ -63,6 +66,10 @@ static ngx_int_t ngx_http_smotp_limit_rate(ngx_str_t *value,
     ngx_uint_t *count, ngx_msec_t *period);
 static ngx_int_t ngx_http_smotp_limit_variable(ngx_conf_t *cf,
     ngx_str_t *value);
+static void ngx_http_smotp_limit_record(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+static ngx_int_t ngx_http_smotp_limit_recall(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf);
 static ngx_int_t ngx_http_smotp_limit_key(ngx_http_request_t *r,
     ngx_http_smotp_limit_t *limit, ngx_str_t *key);
 
@@ -586,6 +593,19 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         return NGX_OK;
     }
 
+    /* a resend names no phone: its send recorded it */
+
+    if (ctx->endpoint->sends && ctx->phone.len == 0
+        && ngx_http_smotp_limit_recall(r, ctx, slcf) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "smotp %V: request %V is not in the limits' zones: "
+                      "refused", &ctx->endpoint->name, &ctx->request_id);
+
+        ngx_str_set(&ctx->error, "requestId is not known: send a new OTP");
+        return NGX_HTTP_NOT_FOUND;
+    }
+
     if (ngx_array_init(&ctx->holds, r->pool, slcf->checks->nelts,
                        sizeof(ngx_http_smotp_hold_t))
         != NGX_OK)
@@ -771,6 +791,92 @@ ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     }
 
     ctx->holds.nelts = 0;
+
+    if (ctx->succeeded && ctx->endpoint->sends && !ctx->test_number) {
+        ngx_http_smotp_limit_record(r, ctx);
+    }
+}
+
+
+/*
+ * A send the API took: its request id and phone recorded in each zone of
+ * the location's checks, so that a resend of the id, which names no
+ * phone, counts as a send to it.  A zone with no room leaves the resend
+ * refused, never uncounted.
+ */
+
+static void
+ngx_http_smotp_limit_record(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_uint_t                  i;
+    ngx_shm_zone_t             *zone;
+    ngx_http_smotp_limit_t    **check;
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->checks == NULL) {
+        return;
+    }
+
+    check = slcf->checks->elts;
+    zone = NULL;
+
+    for (i = 0; i < slcf->checks->nelts; i++) {
+
+        if (check[i]->zone == zone) {
+            continue;
+        }
+
+        zone = check[i]->zone;
+
+        if (ngx_http_smotp_zone_record(zone, &ctx->request_id, &ctx->phone,
+                                       NGX_HTTP_SMOTP_RECORD_TTL)
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "smotp %V: request %V not recorded: a resend of "
+                          "it will be refused", &ctx->endpoint->name,
+                          &ctx->request_id);
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_smotp_limit_recall(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_loc_conf_t *slcf)
+{
+    ngx_str_t                 phone;
+    ngx_uint_t                i;
+    ngx_shm_zone_t           *zone;
+    ngx_http_smotp_limit_t  **check;
+
+    phone.data = ngx_pnalloc(r->pool, NGX_HTTP_SMOTP_ZONE_RECORD_LEN);
+    if (phone.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    check = slcf->checks->elts;
+    zone = NULL;
+
+    for (i = 0; i < slcf->checks->nelts; i++) {
+
+        if (check[i]->zone == zone) {
+            continue;
+        }
+
+        zone = check[i]->zone;
+
+        if (ngx_http_smotp_zone_recall(zone, &ctx->request_id, &phone)
+            == NGX_OK)
+        {
+            ctx->phone = phone;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
 }
 
 

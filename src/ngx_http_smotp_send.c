@@ -6,7 +6,7 @@
  */
 
 
-#include "ngx_http_smotp.h"
+#include "ngx_http_smotp_send.h"
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
@@ -16,8 +16,6 @@
 
 static ngx_int_t ngx_http_smotp_send_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
-static ngx_int_t ngx_http_smotp_send_answer(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, cJSON *data, ngx_str_t *json);
 static void ngx_http_smotp_send_done(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 
@@ -31,6 +29,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
     ngx_string("POST"),
     ngx_string("/otp/send"),
     1,                                     /* idempotent */
+    1,                                     /* bills an SMS */
     ngx_http_smotp_send_prepare,
     ngx_http_smotp_send_answer,
     ngx_http_smotp_send_done
@@ -80,7 +79,7 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    rc = ngx_http_smotp_idempotency_key(r, ctx, &key);
+    rc = ngx_http_smotp_idempotency_key(r, ctx, &ctx->phone, &key);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -101,7 +100,12 @@ ngx_http_smotp_send_prepare(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 }
 
 
-static ngx_int_t
+/*
+ * The OTP request's id, and its expiresAt and attemptsLeft when the API
+ * gives them: the answer of a send, and of a resend
+ */
+
+ngx_int_t
 ngx_http_smotp_send_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     cJSON *data, ngx_str_t *json)
 {

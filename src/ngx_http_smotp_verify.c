@@ -30,6 +30,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
     ngx_string("POST"),
     ngx_string("/otp/verify"),
     0,                                     /* a code's attempt is used up */
+    0,                                     /* no SMS */
     ngx_http_smotp_verify_prepare,
     ngx_http_smotp_verify_answer,
     ngx_http_smotp_verify_done

@@ -27,6 +27,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_wallet_endpoint = {
     ngx_string("GET"),
     ngx_string("/wallet"),
     1,                                     /* a GET may be made again */
+    0,                                     /* no SMS */
     ngx_http_smotp_wallet_prepare,
     ngx_http_smotp_wallet_answer,
     NULL

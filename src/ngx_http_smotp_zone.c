@@ -67,6 +67,8 @@ typedef struct {
     ngx_http_smotp_zone_sh_t   *sh;
     ngx_slab_pool_t            *shpool;
     ngx_uint_t                  size;
+    /* the hash key of the zone's records, made once a worker */
+    ngx_http_smotp_zone_name_t  record;
 } ngx_http_smotp_zone_ctx_t;
 
 
@@ -95,6 +97,10 @@ static ngx_msec_t ngx_http_smotp_zone_window(ngx_http_smotp_entry_t *e,
 static ngx_inline uint64_t ngx_http_smotp_le64(u_char *p);
 static ngx_inline uint64_t ngx_http_smotp_siphash(uint64_t k0, uint64_t k1,
     u_char *p, size_t len);
+
+
+/* what names the records of a zone, as a rate names a limit */
+static ngx_str_t  ngx_http_smotp_zone_record_id = ngx_string("record");
 
 
 /*
@@ -498,6 +504,83 @@ ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold)
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/*
+ * A record: a short text kept under the key's name until "ttl" passes
+ * (the phone number of an OTP request, which a resend of it needs), in
+ * the room of an entry's times; NGX_ERROR when the zone has no room
+ */
+
+ngx_int_t
+ngx_http_smotp_zone_record(ngx_shm_zone_t *zone, ngx_str_t *key,
+    ngx_str_t *value, ngx_msec_t ttl)
+{
+    uint64_t                    hash;
+    ngx_msec_t                  now;
+    ngx_http_smotp_entry_t     *e;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    ctx = zone->data;
+
+    hash = ngx_http_smotp_zone_hash(zone, &ctx->record,
+                                    NGX_HTTP_SMOTP_ZONE_RECORD,
+                                    &ngx_http_smotp_zone_record_id, key);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    now = ngx_http_smotp_zone_clock(ctx);
+
+    e = ngx_http_smotp_zone_entry(zone, ctx, hash, 1, now);
+
+    if (e) {
+        e->cur = ngx_min(value->len, NGX_HTTP_SMOTP_ZONE_RECORD_LEN);
+        ngx_memcpy(e->times, value->data, e->cur);
+        e->expire = now + ttl;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return e ? NGX_OK : NGX_ERROR;
+}
+
+
+/*
+ * The text recorded under the key's name, into value->data (room for
+ * NGX_HTTP_SMOTP_ZONE_RECORD_LEN): NGX_OK, or NGX_DECLINED when there is
+ * none or it has expired
+ */
+
+ngx_int_t
+ngx_http_smotp_zone_recall(ngx_shm_zone_t *zone, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    uint64_t                    hash;
+    ngx_http_smotp_entry_t     *e;
+    ngx_http_smotp_zone_ctx_t  *ctx;
+
+    ctx = zone->data;
+
+    hash = ngx_http_smotp_zone_hash(zone, &ctx->record,
+                                    NGX_HTTP_SMOTP_ZONE_RECORD,
+                                    &ngx_http_smotp_zone_record_id, key);
+
+    value->len = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    e = ngx_http_smotp_zone_entry(zone, ctx, hash, 0,
+                                  ngx_http_smotp_zone_clock(ctx));
+
+    if (e) {
+        value->len = e->cur;
+        ngx_memcpy(value->data, e->times, e->cur);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return value->len ? NGX_OK : NGX_DECLINED;
 }
 
 

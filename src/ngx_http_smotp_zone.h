@@ -21,12 +21,16 @@
 
 typedef enum {
     NGX_HTTP_SMOTP_ZONE_LIMIT = 1,      /* a rolling count over a period */
-    NGX_HTTP_SMOTP_ZONE_TALLY           /* a count until cleared */
+    NGX_HTTP_SMOTP_ZONE_TALLY,          /* a count until cleared */
+    NGX_HTTP_SMOTP_ZONE_RECORD          /* a short text, for a while */
 } ngx_http_smotp_zone_kind_e;
 
 
 /* up to this many in a period, the times themselves are kept: exact */
 #define NGX_HTTP_SMOTP_ZONE_EXACT    8
+
+/* the longest text a record keeps, in the room of those times */
+#define NGX_HTTP_SMOTP_ZONE_RECORD_LEN  (NGX_HTTP_SMOTP_ZONE_EXACT * 4)
 
 
 /*
@@ -64,6 +68,10 @@ ngx_int_t ngx_http_smotp_zone_reserve(ngx_array_t *holds,
     ngx_uint_t *refused, ngx_msec_t *wait);
 void ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold);
 void ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold);
+ngx_int_t ngx_http_smotp_zone_record(ngx_shm_zone_t *zone, ngx_str_t *key,
+    ngx_str_t *value, ngx_msec_t ttl);
+ngx_int_t ngx_http_smotp_zone_recall(ngx_shm_zone_t *zone, ngx_str_t *key,
+    ngx_str_t *value);
 
 
 #endif /* _NGX_HTTP_SMOTP_ZONE_H_INCLUDED_ */

@@ -6,8 +6,10 @@ package SmotpTest;
 # - a block without its own http_config gets the test API key;
 # - a block whose config has no API location gets one that proxies to the
 #   local API stand-in (scripts/test.sh starts it);
-# - {{inbox:+PHONE:FIELD}} in a block's request, error_log or no_error_log
-#   is replaced, right before the block runs, with what the stand-in's
+# - {{inbox:+PHONE:FIELD}} in a block's request, response_body,
+#   response_headers, error_log or no_error_log, or in their _like forms
+#   given as strings (a qr// is made before any block runs, so it cannot
+#   take one), is replaced, right before the block runs, with what the stand-in's
 #   test inbox holds for that phone: FIELD is code, requestId, count, or
 #   wrong_code (a code that is not the one sent);
 # - a block with a section name the suite does not know (a misspelt
@@ -160,7 +162,8 @@ sub import {
         }
 
         for my $name (qw(request error_log no_error_log response_headers
-                          response_body)) {
+                          response_body response_body_like
+                          response_headers_like)) {
             my $v = $block->$name;
             next unless defined $v;
             my $new = expand($v);

@@ -148,7 +148,7 @@ class OtpRequest:
 @dataclass
 class Account:
     otps: dict[str, OtpRequest] = field(default_factory=dict)
-    idempotency: dict[str, ApiResult] = field(default_factory=dict)
+    idempotency: dict[Any, ApiResult] = field(default_factory=dict)
 
 
 @dataclass
@@ -279,10 +279,15 @@ class State:
             return ApiResult(200, {"verified": False,
                                    "attemptsLeft": otp.attempts_left})
 
-    def resend(self, api_key: str, request_id: str
+    def resend(self, api_key: str, request_id: str, idem_key: str | None
                ) -> tuple[ApiResult, Sms | None]:
         with self.lock:
             account = self.accounts.setdefault(api_key, Account())
+            # a resend's key is its own: the same key twice is one SMS
+            idem = None if idem_key is None else ("resend", idem_key)
+            first = account.idempotency.get(idem) if idem else None
+            if first is not None:
+                return first, None
             otp = account.otps.get(request_id)
             if otp is None:
                 return ApiResult(404, message="OTP request not found"), None
@@ -294,6 +299,8 @@ class State:
             otp.message_id = new_message_id()
             result = ApiResult(200, self._otp_data(otp),
                                message_id=otp.message_id)
+            if idem:
+                account.idempotency[idem] = result
             return result, self._deliver(otp)
 
 
@@ -504,7 +511,11 @@ class App:
         if not isinstance(request_id, str) or not request_id:
             return ApiResult(400, message="requestId is required and must "
                              "be a string")
-        result, sms = self.state.resend(api_key, request_id)
+        idem = body.get("idempotencyKey")
+        if idem is not None and (not isinstance(idem, str) or not idem):
+            return ApiResult(400, message="idempotencyKey must be a "
+                             "non-empty string")
+        result, sms = self.state.resend(api_key, request_id, idem)
         self.print_sms(sms)
         return result
 
