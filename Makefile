@@ -77,3 +77,46 @@ fuzz: deps
 
 fuzz-ci: deps
 	fuzz/run.sh --ci
+
+# the Debian package (debian/, built by dh_nginx and the nginx_mod build
+# system of nginx-dev): a copy of the tree in build/deb/, built there with
+# dpkg-buildpackage, checked by lintian; the module's version
+# (NGX_HTTP_SMOTP_VERSION), debian/changelog's and CHANGELOG.md's first
+# heading must agree.  make test-deb installs it, uses it through the
+# system nginx and purges it (scripts/test-deb.sh)
+.PHONY: deb test-deb
+
+DEB_NAME     := libnginx-mod-http-smotp
+DEB_DIR      := $(BUILD)/deb
+SMOTP_VERSION = $(shell sed -n \
+    's/^\#define NGX_HTTP_SMOTP_VERSION  *"\(.*\)"$$/\1/p' src/ngx_http_smotp.h)
+DEB_VERSION   = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_UPSTREAM  = $(shell echo '$(DEB_VERSION)' | sed 's/-[^-]*$$//')
+DEB_ARCH      = $(shell dpkg --print-architecture)
+DEB_FILE      = $(DEB_DIR)/$(DEB_NAME)_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: deps
+	@v='$(SMOTP_VERSION)'; d='$(DEB_UPSTREAM)'; \
+	c=$$(sed -n 's/^## \([^ ]*\).*/\1/p' CHANGELOG.md | head -n 1); \
+	if [ -z "$$v" ]; then \
+	    echo "make deb: no NGX_HTTP_SMOTP_VERSION in src/ngx_http_smotp.h" >&2; \
+	    exit 1; \
+	fi; \
+	if [ "$$v" != "$$d" ] || [ "$$v" != "$$c" ]; then \
+	    echo "make deb: versions differ: src/ngx_http_smotp.h \"$$v\"," \
+	         "debian/changelog \"$$d\", CHANGELOG.md \"$$c\"" >&2; \
+	    exit 1; \
+	fi; \
+	echo "make deb: version $$v"
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/$(DEB_NAME)-$(DEB_UPSTREAM)
+	tar -c --exclude=./.git --exclude=./$(BUILD) --exclude='./t/servroot*' \
+	    --exclude=__pycache__ . | tar -x -C $(DEB_DIR)/$(DEB_NAME)-$(DEB_UPSTREAM)
+	cd $(DEB_DIR)/$(DEB_NAME)-$(DEB_UPSTREAM) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --display-info $(DEB_FILE)
+	@echo "make deb: $(DEB_FILE)"
+	dpkg-deb --info $(DEB_FILE) | sed -n 's/^ \(Package\|Version\|Depends\):/&/p'
+	dpkg-deb --contents $(DEB_FILE)
+
+test-deb: deb
+	scripts/test-deb.sh $(DEB_FILE)
