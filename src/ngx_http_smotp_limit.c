@@ -469,11 +469,16 @@ unknown:
 static ngx_int_t
 ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 {
-    ngx_uint_t               i, n;
+    ngx_uint_t               i, n, attempts;
     ngx_http_smotp_limit_t  *limit, **check;
 
-    n = (conf->limits ? conf->limits->nelts : 0)
-        + (conf->attempts_zone != NULL) + (conf->resend_interval != 0);
+    /* wrong codes are counted where codes are taken: not by a resend */
+
+    attempts = conf->attempts_zone
+               && conf->endpoint == &ngx_http_smotp_verify_endpoint;
+
+    n = (conf->limits ? conf->limits->nelts : 0) + attempts
+        + (conf->resend_interval != 0);
 
     if (n == 0) {
         conf->checks = NULL;
@@ -486,7 +491,7 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
         return NGX_ERROR;
     }
 
-    if (conf->attempts_zone
+    if (attempts
         && ngx_http_smotp_limit_of(cf, conf->checks, conf->attempts_zone,
                                    NGX_HTTP_SMOTP_ZONE_TALLY,
                                    NGX_HTTP_SMOTP_LIMIT_ATTEMPTS,

@@ -3,12 +3,14 @@
  * Copyright (C) ngx_http_smotp_module authors
  *
  * smotp_zone: the abuse limits' counts, shared by every worker, kept
- * across reloads.  An rbtree of entries named by a 64-bit keyed hash of
- * what they count (SipHash-1-3, with a key of each limit's own made from
- * the zone's random key), an LRU queue that expires a few stale entries
- * at each new one and evicts the oldest when the zone is full, and the
- * slab allocator.  A request's counts in a zone are taken under one hold
- * of its lock.
+ * across reloads.  A hash table of entries named by a 64-bit keyed hash
+ * of what they count (SipHash-1-3, with a key of each limit's own made
+ * from the zone's random key): a lookup reads a bucket and, nearly
+ * always, one entry, where a tree of a full zone would walk 17 levels,
+ * each a likely cache miss.  An LRU queue expires a few stale entries at
+ * each new one and evicts the oldest when the zone is full; the slab
+ * allocator gives the entries.  A request's counts in a zone are taken
+ * under one hold of its lock.
  */
 
 
@@ -27,30 +29,38 @@
 #define NGX_HTTP_SMOTP_FULL_LOG    60
 
 
+/* a zone's buckets: about one for each entry it has room for */
+#define NGX_HTTP_SMOTP_ZONE_ENTRY  128
+
+
 /*
  * A rolling count is kept one of two ways: up to ZONE_EXACT a period, by
  * the times themselves ("cur" of them, in ms after "mark", oldest first),
  * which is exact; above it, by the count of the current window ("cur",
  * which starts at "mark") and of the one before ("prev").  A tally is
- * "cur".
+ * "cur".  A record is sealed text in "times", "prev" bytes of it, named
+ * as the tally of the same key is, so that an OTP request's record (made
+ * by its send) and its wrong codes (counted by its verifies) are one
+ * entry.
  */
 
-typedef struct {
-    u_char                      color;
-    u_char                      dummy[3];
-    uint32_t                    prev;
-    uint32_t                    cur;
-    uint32_t                    times[NGX_HTTP_SMOTP_ZONE_EXACT];
+typedef struct ngx_http_smotp_entry_s  ngx_http_smotp_entry_t;
+
+struct ngx_http_smotp_entry_s {
+    ngx_http_smotp_entry_t     *next;       /* in its bucket */
     uint64_t                    hash;
     ngx_msec_t                  mark;
     ngx_msec_t                  expire;
     ngx_queue_t                 queue;
-} ngx_http_smotp_entry_t;
+    uint32_t                    prev;
+    uint32_t                    cur;
+    uint32_t                    times[NGX_HTTP_SMOTP_ZONE_EXACT];
+};
 
 
 typedef struct {
-    ngx_rbtree_t                rbtree;
-    ngx_rbtree_node_t           sentinel;
+    ngx_http_smotp_entry_t    **buckets;
+    uint64_t                    mask;
     ngx_queue_t                 queue;
     u_char                      key[16];
     time_t                      full_logged;
@@ -67,15 +77,14 @@ typedef struct {
     ngx_http_smotp_zone_sh_t   *sh;
     ngx_slab_pool_t            *shpool;
     ngx_uint_t                  size;
-    /* the hash key of the zone's records, made once a worker */
+    /* the hash keys of the zone's records and of their seal, once a worker */
     ngx_http_smotp_zone_name_t  record;
+    ngx_http_smotp_zone_name_t  seal[2];
 } ngx_http_smotp_zone_ctx_t;
 
 
 static ngx_int_t ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static void ngx_http_smotp_zone_name(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
     ngx_str_t *id);
@@ -90,6 +99,9 @@ static void ngx_http_smotp_zone_expire(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_uint_t n, ngx_msec_t now);
 static void ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_entry_t *e);
+static void ngx_http_smotp_zone_seal(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_ctx_t *ctx, ngx_str_t *key, u_char *text,
+    size_t len);
 static ngx_msec_t ngx_http_smotp_zone_times(ngx_http_smotp_entry_t *e,
     ngx_msec_t period, ngx_uint_t limit, ngx_msec_t now);
 static ngx_msec_t ngx_http_smotp_zone_window(ngx_http_smotp_entry_t *e,
@@ -99,17 +111,17 @@ static ngx_inline uint64_t ngx_http_smotp_siphash(uint64_t k0, uint64_t k1,
     u_char *p, size_t len);
 
 
-/* what names the records of a zone, as a rate names a limit */
-static ngx_str_t  ngx_http_smotp_zone_record_id = ngx_string("record");
-
-
 /*
- * The entry is laid over its rbtree node from the node's "color" on, as
- * nginx's own limit modules lay theirs
+ * A record is named as the tally of smotp_verify_attempts is (its id is
+ * that check's), and sealed with two key streams of ids of their own
  */
 
-#define ngx_http_smotp_node_entry(node)                                       \
-    ((ngx_http_smotp_entry_t *) &(node)->color)
+static ngx_str_t  ngx_http_smotp_zone_record_id = ngx_string("attempts");
+
+static ngx_str_t  ngx_http_smotp_zone_seal_ids[2] = {
+    ngx_string("seal0"),
+    ngx_string("seal1")
+};
 
 
 char *
@@ -194,6 +206,7 @@ ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_smotp_zone_ctx_t  *octx = data;
 
     size_t                      len;
+    ngx_uint_t                  n;
     ngx_http_smotp_zone_ctx_t  *ctx;
 
     ctx = shm_zone->data;
@@ -219,8 +232,22 @@ ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->shpool->data = ctx->sh;
 
-    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                    ngx_http_smotp_zone_insert);
+    /*
+     * buckets: the largest power of two not above the entries the zone
+     * could hold without them, 64 at least
+     */
+
+    for (n = 64; 2 * n <= ctx->size / NGX_HTTP_SMOTP_ZONE_ENTRY; n <<= 1) {
+        /* void */
+    }
+
+    ctx->sh->buckets = ngx_slab_calloc(ctx->shpool,
+                                       n * sizeof(ngx_http_smotp_entry_t *));
+    if (ctx->sh->buckets == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sh->mask = n - 1;
 
     ngx_queue_init(&ctx->sh->queue);
 
@@ -499,7 +526,12 @@ ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold)
     e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 0,
                                   ngx_http_smotp_zone_clock(ctx));
 
-    if (e) {
+    /* a tally cleared; an OTP request's record, if it has one, stays */
+
+    if (e && e->prev) {
+        e->cur = 0;
+
+    } else if (e) {
         ngx_http_smotp_zone_delete(ctx, e);
     }
 
@@ -521,12 +553,19 @@ ngx_http_smotp_zone_record(ngx_shm_zone_t *zone, ngx_str_t *key,
     ngx_msec_t                  now;
     ngx_http_smotp_entry_t     *e;
     ngx_http_smotp_zone_ctx_t  *ctx;
+    size_t                      len;
+    u_char                      text[NGX_HTTP_SMOTP_ZONE_RECORD_LEN];
 
     ctx = zone->data;
 
     hash = ngx_http_smotp_zone_hash(zone, &ctx->record,
-                                    NGX_HTTP_SMOTP_ZONE_RECORD,
+                                    NGX_HTTP_SMOTP_ZONE_TALLY,
                                     &ngx_http_smotp_zone_record_id, key);
+
+    len = ngx_min(value->len, NGX_HTTP_SMOTP_ZONE_RECORD_LEN);
+
+    ngx_memcpy(text, value->data, len);
+    ngx_http_smotp_zone_seal(zone, ctx, key, text, len);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -535,9 +574,12 @@ ngx_http_smotp_zone_record(ngx_shm_zone_t *zone, ngx_str_t *key,
     e = ngx_http_smotp_zone_entry(zone, ctx, hash, 1, now);
 
     if (e) {
-        e->cur = ngx_min(value->len, NGX_HTTP_SMOTP_ZONE_RECORD_LEN);
-        ngx_memcpy(e->times, value->data, e->cur);
-        e->expire = now + ttl;
+        e->prev = len;
+        ngx_memcpy(e->times, text, len);
+
+        if ((ngx_msec_int_t) (now + ttl - e->expire) > 0) {
+            e->expire = now + ttl;
+        }
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -563,7 +605,7 @@ ngx_http_smotp_zone_recall(ngx_shm_zone_t *zone, ngx_str_t *key,
     ctx = zone->data;
 
     hash = ngx_http_smotp_zone_hash(zone, &ctx->record,
-                                    NGX_HTTP_SMOTP_ZONE_RECORD,
+                                    NGX_HTTP_SMOTP_ZONE_TALLY,
                                     &ngx_http_smotp_zone_record_id, key);
 
     value->len = 0;
@@ -574,13 +616,46 @@ ngx_http_smotp_zone_recall(ngx_shm_zone_t *zone, ngx_str_t *key,
                                   ngx_http_smotp_zone_clock(ctx));
 
     if (e) {
-        value->len = e->cur;
-        ngx_memcpy(value->data, e->times, e->cur);
+        value->len = e->prev;
+        ngx_memcpy(value->data, e->times, e->prev);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    return value->len ? NGX_OK : NGX_DECLINED;
+    if (value->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_smotp_zone_seal(zone, ctx, key, value->data, value->len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A record's text sealed, or opened, in place: XORed with a key stream
+ * made from the key it is kept under (a request id), which the zone holds
+ * only as a hash, so that the shared memory shows no phone number
+ */
+
+static void
+ngx_http_smotp_zone_seal(ngx_shm_zone_t *zone, ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_str_t *key, u_char *text, size_t len)
+{
+    size_t      i;
+    uint64_t    pad[2];
+    ngx_uint_t  n;
+
+    for (n = 0; n < 2; n++) {
+        pad[n] = ngx_http_smotp_zone_hash(zone, &ctx->seal[n],
+                                          NGX_HTTP_SMOTP_ZONE_RECORD,
+                                          &ngx_http_smotp_zone_seal_ids[n],
+                                          key);
+    }
+
+    for (i = 0; i < len; i++) {
+        text[i] ^= ((u_char *) pad)[i];
+    }
 }
 
 
@@ -701,28 +776,14 @@ ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
     ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash, ngx_uint_t create,
     ngx_msec_t now)
 {
-    size_t                   size;
-    ngx_uint_t               n;
-    ngx_rbtree_key_t         key;
-    ngx_rbtree_node_t       *node, *sentinel;
-    ngx_http_smotp_entry_t  *e;
+    ngx_uint_t                n;
+    ngx_http_smotp_entry_t   *e, **bucket;
 
-    key = (ngx_rbtree_key_t) hash;
+    bucket = &ctx->sh->buckets[hash & ctx->sh->mask];
 
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        e = ngx_http_smotp_node_entry(node);
+    for (e = *bucket; e; e = e->next) {
 
         if (e->hash != hash) {
-            node = (hash < e->hash) ? node->left : node->right;
             continue;
         }
 
@@ -743,13 +804,11 @@ ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
 
     ngx_http_smotp_zone_expire(ctx, 2, now);
 
-    size = offsetof(ngx_rbtree_node_t, color) + sizeof(ngx_http_smotp_entry_t);
-
     for (n = 0; /* void */; n++) {
 
-        node = ngx_slab_alloc_locked(ctx->shpool, size);
+        e = ngx_slab_alloc_locked(ctx->shpool, sizeof(ngx_http_smotp_entry_t));
 
-        if (node) {
+        if (e) {
             break;
         }
 
@@ -774,17 +833,17 @@ ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
                                     ngx_http_smotp_entry_t, queue));
     }
 
-    node->key = key;
-
-    e = ngx_http_smotp_node_entry(node);
-
     e->prev = 0;
     e->cur = 0;
     e->hash = hash;
     e->mark = 0;
     e->expire = now;
 
-    ngx_rbtree_insert(&ctx->sh->rbtree, node);
+    /* the eviction above may have emptied the bucket: read it again */
+
+    e->next = *bucket;
+    *bucket = e;
+
     ngx_queue_insert_head(&ctx->sh->queue, &e->queue);
 
     return e;
@@ -822,52 +881,18 @@ static void
 ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_entry_t *e)
 {
-    ngx_rbtree_node_t  *node;
+    ngx_http_smotp_entry_t  **p;
 
-    node = (ngx_rbtree_node_t *)
-               ((u_char *) e - offsetof(ngx_rbtree_node_t, color));
-
-    ngx_queue_remove(&e->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, node);
-    ngx_slab_free_locked(ctx->shpool, node);
-}
-
-
-static void
-ngx_http_smotp_zone_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
-    ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t      **p;
-    ngx_http_smotp_entry_t  *e, *et;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            e = ngx_http_smotp_node_entry(node);
-            et = ngx_http_smotp_node_entry(temp);
-
-            p = (e->hash < et->hash) ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
+    for (p = &ctx->sh->buckets[e->hash & ctx->sh->mask]; *p != e;
+         p = &(*p)->next)
+    {
+        /* void */
     }
 
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    *p = e->next;
+
+    ngx_queue_remove(&e->queue);
+    ngx_slab_free_locked(ctx->shpool, e);
 }
 
 

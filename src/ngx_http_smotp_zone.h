@@ -29,8 +29,8 @@ typedef enum {
 /* up to this many in a period, the times themselves are kept: exact */
 #define NGX_HTTP_SMOTP_ZONE_EXACT    8
 
-/* the longest text a record keeps, in the room of those times */
-#define NGX_HTTP_SMOTP_ZONE_RECORD_LEN  (NGX_HTTP_SMOTP_ZONE_EXACT * 4)
+/* the longest text a record keeps: an E.164 number */
+#define NGX_HTTP_SMOTP_ZONE_RECORD_LEN  16
 
 
 /*

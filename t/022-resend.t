@@ -288,15 +288,11 @@ smotp resend: API call
 --- config
     location = /auth/send-otp { smotp_send; }
 --- request eval
-["POST /auth/send-otp\n{\"phoneNumber\":\"+919800002204\"}",
- "POST /auth/send-otp\n{\"phoneNumber\":\"+919800002205\"}",
- "POST /auth/send-otp\n{\"phoneNumber\":\"+919800002206\"}"]
+[map { "POST /auth/send-otp\n{\"phoneNumber\":\"+91980000220$_\"}" } 4 .. 8]
 --- more_headers eval
-["Content-Type: application/json\nIdempotency-Key: limits-2204",
- "Content-Type: application/json\nIdempotency-Key: limits-2205",
- "Content-Type: application/json\nIdempotency-Key: limits-2206"]
+[map { "Content-Type: application/json\nIdempotency-Key: limits-220$_" } 4 .. 8]
 --- error_code eval
-[200, 200, 200]
+[(200) x 5]
 
 
 
@@ -429,3 +425,63 @@ Content-Type: application/json
 smotp resend: +91******9999 is an smotp_test_number: no API call
 --- no_error_log
 smotp resend: API call
+
+
+
+=== TEST 19: wrong codes and a resend are one entry: smotp_verify_attempts (set for the server) counts the verifies, not the resend, and the resend still finds its phone
+--- http_config eval: $::Limits
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    smotp_limit zone=otp key=$smotp_phone rate=5/10m;
+    smotp_verify_attempts zone=otp 2;
+    location = /auth/send-otp { smotp_send; }
+    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/resend-otp {
+        smotp_resend;
+        add_header X-Limit $smotp_limit_status always;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800002207\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800002207:requestId}}\",\"otpCode\":\"{{inbox:+919800002207:wrong_code}}\"}",
+ "POST /auth/resend-otp\n{\"requestId\":\"{{inbox:+919800002207:requestId}}\"}",
+ "POST /auth/resend-otp\n{\"requestId\":\"{{inbox:+919800002207:requestId}}\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800002207:requestId}}\",\"otpCode\":\"0000\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800002207:requestId}}\",\"otpCode\":\"0000\"}"]
+--- more_headers eval
+["Content-Type: application/json\nIdempotency-Key: limits-2207",
+ ("Content-Type: application/json") x 5]
+--- error_code eval
+[200, 200, 200, 200, 200, 429]
+--- response_headers_like eval
+["", "", "X-Limit: passed", "X-Limit: passed", "", ""]
+--- response_body_like eval
+['^\{"requestId"', '^\{"verified":false,', '^\{"requestId"',
+ '^\{"requestId"', '^\{"verified":false,',
+ '^\{"error":"too many wrong codes: send a new one"']
+
+
+
+=== TEST 20: a right code clears the wrong codes, not the record: a resend after it still reaches the API (which answers 410)
+--- http_config eval: $::Limits
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    smotp_limit zone=otp key=$smotp_phone rate=5/10m;
+    smotp_verify_attempts zone=otp 2;
+    location = /auth/send-otp { smotp_send; }
+    location = /auth/verify-otp { smotp_verify; }
+    location = /auth/resend-otp { smotp_resend; }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800002208\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800002208:requestId}}\",\"otpCode\":\"{{inbox:+919800002208:wrong_code}}\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800002208:requestId}}\",\"otpCode\":\"{{inbox:+919800002208:code}}\"}",
+ "POST /auth/resend-otp\n{\"requestId\":\"{{inbox:+919800002208:requestId}}\"}"]
+--- more_headers eval
+["Content-Type: application/json\nIdempotency-Key: limits-2208",
+ ("Content-Type: application/json") x 3]
+--- error_code eval
+[200, 200, 200, 410]
+--- response_body_like eval
+['^\{"requestId"', '^\{"verified":false,', '^\{"verified":true\}$',
+ '^\{"error":"OTP request expired"\}$']
