@@ -129,7 +129,16 @@ typedef struct {
 
     /* smotp_test_number (ngx_http_smotp_test_number.c) */
     ngx_array_t                *test_numbers;
+
+    /* smotp_metrics (ngx_http_smotp_metrics.c), of this location only */
+    ngx_flag_t                  metrics;
 } ngx_http_smotp_loc_conf_t;
+
+
+typedef struct {
+    /* the counters' zone (ngx_http_smotp_metrics.c), with any endpoint */
+    ngx_shm_zone_t             *metrics;
+} ngx_http_smotp_main_conf_t;
 
 
 /*
@@ -175,6 +184,9 @@ struct ngx_http_smotp_ctx_s {
     ngx_http_request_t         *api_sr;
     ngx_uint_t                  attempts;
     ngx_msec_t                  deadline;
+    /* when the last attempt started, and all attempts' time so far */
+    ngx_msec_t                  api_start;
+    ngx_msec_t                  api_time;
     ngx_event_t                 retry_ev;
     ngx_event_t                 deadline_ev;
 
