@@ -563,3 +563,45 @@ invalid number of arguments in "smotp_metrics" directive
 --- must_die
 --- error_log
 the shared memory zone "smotp_metrics" is already declared for a different use
+
+
+
+=== TEST 21: a refused method's broken chunked body: the 405 all the same, and the connection closed
+--- config
+    location = /auth/send-otp { smotp_send; }
+    location = /metrics { smotp_metrics; }
+--- raw_request eval
+"POST /metrics HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+--- error_code: 405
+--- response_headers
+Connection: close
+Allow: GET, HEAD
+--- response_body chomp
+{"error":"method not allowed"}
+--- timeout: 3
+
+
+
+=== TEST 22: a GET's broken chunked body: nginx's 400, no metrics
+--- config
+    location = /auth/send-otp { smotp_send; }
+    location = /metrics { smotp_metrics; }
+--- raw_request eval
+"GET /metrics HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+--- error_code: 400
+--- response_body_unlike
+smotp_
+
+
+
+=== TEST 23: an nginx.conf with no endpoint and no smotp_metrics makes no zone and serves as before
+--- config
+    location = /x { return 200 "x\n"; }
+--- request
+GET /x
+--- error_code: 200
+--- response_body
+x
+--- no_error_log
+smotp_metrics
+[alert]

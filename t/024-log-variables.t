@@ -205,7 +205,22 @@ smotp /auth/verify-otp phone=[+91******9924] result=[test] attempts=[0] time=[-]
 
 
 
-=== TEST 9: outside the endpoints, none is set
+=== TEST 9: a request answered by "return" in an endpoint's location, which the endpoint never saw: no result
+--- http_config eval: $::Http
+--- config
+    location = /auth/send-otp { smotp_send; return 200 "x"; }
+--- request
+POST /auth/send-otp
+{"phoneNumber":"+919800002408"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- access_log
+smotp /auth/send-otp phone=[-] result=[-] attempts=[-] time=[-]
+
+
+
+=== TEST 10: outside the endpoints, none is set
 --- http_config eval: $::Http
 --- config
     location = /auth/send-otp { smotp_send; }
@@ -218,7 +233,7 @@ smotp /other phone=[-] result=[-] attempts=[-] time=[-]
 
 
 
-=== TEST 10: a JSON access log (escape=json)
+=== TEST 11: a JSON access log (escape=json)
 --- http_config eval: $::Http
 --- config
     location = /auth/send-otp {
@@ -238,7 +253,7 @@ qr/^\{"uri":"\/auth\/send-otp","phone":"\+91\*{6}2409","result":"sent","apiAttem
 
 
 
-=== TEST 11: ... where what is not set is an empty string
+=== TEST 12: ... where what is not set is an empty string
 --- http_config eval: $::Http
 --- config
     location = /auth/send-otp {
@@ -256,7 +271,7 @@ Content-Type: application/json
 
 
 
-=== TEST 12: in a header too (add_header ... always): the result of an error
+=== TEST 13: in a header too (add_header ... always): the result of an error
 --- http_config eval: $::Http
 --- config
     location = /auth/send-otp {
