@@ -485,7 +485,8 @@ ngx_http_smotp_metrics_result_index(ngx_http_request_t *r,
                ? NGX_HTTP_SMOTP_RESULT_FAILED : NGX_HTTP_SMOTP_RESULT_LIMITED;
     }
 
-    if (status >= NGX_HTTP_BAD_REQUEST && status < NGX_HTTP_INTERNAL_SERVER_ERROR
+    if (status >= NGX_HTTP_BAD_REQUEST
+        && status < NGX_HTTP_INTERNAL_SERVER_ERROR
         && status != NGX_HTTP_CLIENT_CLOSED_REQUEST)
     {
         return NGX_HTTP_SMOTP_RESULT_INVALID;
@@ -684,7 +685,7 @@ ngx_http_smotp_metrics_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    b->last_buf = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
     out.buf = b;
@@ -751,8 +752,9 @@ ngx_http_smotp_metrics_write(u_char *p, u_char *end,
         len = s->len;
 
         if (len) {
-            p = ngx_slprintf(p, end, "smotp_api_retries_total{endpoint=\"%*s\"}"
-                             " %uA\n", len, s->name, s->retries);
+            p = ngx_slprintf(p, end, "smotp_api_retries_total{"
+                             "endpoint=\"%*s\"} %uA\n",
+                             len, s->name, s->retries);
         }
     }
 
