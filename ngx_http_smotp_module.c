@@ -12,6 +12,7 @@
 #include "src/ngx_http_smotp_handler.h"
 #include "src/ngx_http_smotp_key.h"
 #include "src/ngx_http_smotp_limit.h"
+#include "src/ngx_http_smotp_metrics.h"
 #include "src/ngx_http_smotp_origin.h"
 #include "src/ngx_http_smotp_prefix.h"
 #include "src/ngx_http_smotp_response.h"
@@ -23,6 +24,7 @@
 
 
 static ngx_int_t ngx_http_smotp_init(ngx_conf_t *cf);
+static void *ngx_http_smotp_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_smotp_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_smotp_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -84,6 +86,13 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       &ngx_http_smotp_wallet_endpoint },
+
+    { ngx_string("smotp_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_smotp_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("smotp_api_key"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -205,7 +214,7 @@ static ngx_http_module_t  ngx_http_smotp_module_ctx = {
     ngx_http_smotp_add_variables,          /* preconfiguration */
     ngx_http_smotp_init,                   /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_smotp_create_main_conf,       /* create main configuration */
     NULL,                                  /* init main configuration */
 
     ngx_http_smotp_create_srv_conf,        /* create server configuration */
@@ -245,9 +254,33 @@ ngx_http_smotp_init(ngx_conf_t *cf)
         rc = ngx_http_smotp_subrequest_init(cf);
     }
 
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_metrics_init(cf);
+    }
+
     ngx_http_smotp_test_number_init(cf);
 
     return rc;
+}
+
+
+static void *
+ngx_http_smotp_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_smotp_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->metrics = NULL;
+     */
+
+    return smcf;
 }
 
 
@@ -291,6 +324,7 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
      *     conf->limits = NULL;
      *     conf->resend_zone = NULL;
      *     conf->attempts = 0;
+     *     conf->metrics = 0;
      */
 
     conf->api_key = NGX_CONF_UNSET_PTR;
@@ -354,6 +388,10 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_SMOTP_DEADLINE);
 
     if (ngx_http_smotp_limit_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_smotp_metrics_merge(cf, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -433,6 +471,10 @@ ngx_http_smotp_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->location = clcf->name;
 
     clcf->handler = ngx_http_smotp_handler;
+
+    if (ngx_http_smotp_metrics_add(cf, slcf->endpoint) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (clcf->exact_match) {
         sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_smotp_module);

@@ -137,7 +137,16 @@ typedef struct {
 
     /* smotp_send_field (ngx_http_smotp_send_field.c): a tree of fields */
     ngx_array_t                *send_fields;
+
+    /* smotp_metrics (ngx_http_smotp_metrics.c), of this location only */
+    ngx_flag_t                  metrics;
 } ngx_http_smotp_loc_conf_t;
+
+
+typedef struct {
+    /* the counters' zone (ngx_http_smotp_metrics.c), with any endpoint */
+    ngx_shm_zone_t             *metrics;
+} ngx_http_smotp_main_conf_t;
 
 
 /*
@@ -183,6 +192,9 @@ struct ngx_http_smotp_ctx_s {
     ngx_http_request_t         *api_sr;
     ngx_uint_t                  attempts;
     ngx_msec_t                  deadline;
+    /* when the last attempt started, and all attempts' time so far */
+    ngx_msec_t                  api_start;
+    ngx_msec_t                  api_time;
     ngx_event_t                 retry_ev;
     ngx_event_t                 deadline_ev;
 

@@ -13,6 +13,7 @@
 #include "ngx_http_smotp_answer.h"
 #include "ngx_http_smotp_key.h"
 #include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_metrics.h"
 #include "ngx_http_smotp_response.h"
 #include "ngx_http_smotp_subrequest.h"
 
@@ -111,6 +112,8 @@ ngx_http_smotp_call_resume(ngx_http_request_t *r)
     }
 
     r->connection->log->action = NULL;
+
+    ngx_http_smotp_metrics_attempt(r, ctx, 0);
 
     delay = ngx_http_smotp_call_retry_delay(r, ctx);
 
@@ -295,6 +298,7 @@ ngx_http_smotp_call_deadline_handler(ngx_event_t *ev)
     ngx_str_set(&ctx->error, "OTP service timed out");
 
     if (ctx->api_state == NGX_HTTP_SMOTP_API_CALLING) {
+        ngx_http_smotp_metrics_attempt(r, ctx, 1);
         ngx_http_smotp_subrequest_abort(r, ctx);
     }
 

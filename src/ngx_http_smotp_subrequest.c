@@ -151,6 +151,7 @@ ngx_http_smotp_subrequest(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     ctx->api_state = NGX_HTTP_SMOTP_API_CALLING;
     ctx->api_sr = sr;
     ctx->attempts++;
+    ctx->api_start = ngx_current_msec;
 
     ctx->api_request_sent = 0;
     ctx->api_complete = 0;

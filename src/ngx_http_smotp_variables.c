@@ -3,14 +3,17 @@
  * Copyright (C) ngx_http_smotp_module authors
  *
  * $smotp_phone, $smotp_phone_prefix and $smotp_client_net, keys of
- * limits and maps; $smotp_api_status and $smotp_request_id, for
- * log_format.
+ * limits and maps; $smotp_api_status, $smotp_request_id,
+ * $smotp_phone_masked, $smotp_result, $smotp_api_attempts and
+ * $smotp_api_time, for log_format.
  */
 
 
 #include "ngx_http_smotp_variables.h"
 #include "ngx_http_smotp_client.h"
 #include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_metrics.h"
+#include "ngx_http_smotp_phone.h"
 #include "ngx_http_smotp_prefix.h"
 
 
@@ -22,6 +25,16 @@ static ngx_int_t ngx_http_smotp_api_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_smotp_request_id_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_smotp_phone_masked_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_smotp_result_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_smotp_api_attempts_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_smotp_api_time_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_http_smotp_ctx_t *ngx_http_smotp_endpoint_ctx(
+    ngx_http_request_t *r);
 
 
 static ngx_http_variable_t  ngx_http_smotp_vars[] = {
@@ -43,6 +56,18 @@ static ngx_http_variable_t  ngx_http_smotp_vars[] = {
 
     { ngx_string("smotp_limit_status"), NULL,
       ngx_http_smotp_limit_status_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_phone_masked"), NULL,
+      ngx_http_smotp_phone_masked_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_result"), NULL,
+      ngx_http_smotp_result_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_api_attempts"), NULL,
+      ngx_http_smotp_api_attempts_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("smotp_api_time"), NULL,
+      ngx_http_smotp_api_time_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -180,4 +205,147 @@ ngx_http_smotp_request_id_variable(ngx_http_request_t *r,
     v->data = ctx->request_id.data;
 
     return NGX_OK;
+}
+
+
+/* the phone number as the module's log lines have it: "+91******3210" */
+
+static ngx_int_t
+ngx_http_smotp_phone_masked_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                *p;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
+
+    if (ctx == NULL || ctx->phone.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_HTTP_SMOTP_PHONE_MAX_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_http_smotp_phone_mask(p, &ctx->phone);
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+/* the request's result, in the words of smotp_requests_total's label */
+
+static ngx_int_t
+ngx_http_smotp_result_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t             *result;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
+
+    result = ngx_http_smotp_metrics_result(r->main, ctx);
+
+    if (result == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = result->len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = result->data;
+
+    return NGX_OK;
+}
+
+
+/* the attempts of the API call made, retries included: "0" for none */
+
+static ngx_int_t
+ngx_http_smotp_api_attempts_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                *p;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_smotp_endpoint_ctx(r);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ctx->attempts) - p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * the time of all the attempts, in seconds with milliseconds, as
+ * $upstream_response_time has it; not found when no call was made
+ */
+
+static ngx_int_t
+ngx_http_smotp_api_time_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                *p;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_smotp_endpoint_ctx(r);
+
+    if (ctx == NULL || ctx->attempts == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 4);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%M.%03M", ctx->api_time / 1000,
+                         ctx->api_time % 1000)
+             - p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+/* the context of a request an endpoint has seen, or NULL */
+
+static ngx_http_smotp_ctx_t *
+ngx_http_smotp_endpoint_ctx(ngx_http_request_t *r)
+{
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_smotp_module);
+
+    if (ctx == NULL || ctx->endpoint == NULL) {
+        return NULL;
+    }
+
+    return ctx;
 }
