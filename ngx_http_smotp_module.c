@@ -9,13 +9,17 @@
 
 
 #include "src/ngx_http_smotp.h"
+#include "src/ngx_http_smotp_cookie.h"
+#include "src/ngx_http_smotp_handle.h"
 #include "src/ngx_http_smotp_handler.h"
 #include "src/ngx_http_smotp_key.h"
 #include "src/ngx_http_smotp_limit.h"
 #include "src/ngx_http_smotp_metrics.h"
 #include "src/ngx_http_smotp_origin.h"
 #include "src/ngx_http_smotp_prefix.h"
+#include "src/ngx_http_smotp_require.h"
 #include "src/ngx_http_smotp_response.h"
+#include "src/ngx_http_smotp_secret.h"
 #include "src/ngx_http_smotp_send_field.h"
 #include "src/ngx_http_smotp_subrequest.h"
 #include "src/ngx_http_smotp_test_number.h"
@@ -55,6 +59,8 @@ static ngx_conf_post_t  ngx_http_smotp_retries_post =
     { ngx_http_smotp_check_retries };
 static ngx_conf_post_t  ngx_http_smotp_deadline_post =
     { ngx_http_smotp_check_time };
+static ngx_conf_post_t  ngx_http_smotp_handle_ttl_post =
+    { ngx_http_smotp_check_time };
 
 
 static ngx_command_t  ngx_http_smotp_commands[] = {
@@ -86,6 +92,13 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       &ngx_http_smotp_wallet_endpoint },
+
+    { ngx_string("smotp_logout"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_smotp_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      &ngx_http_smotp_logout_endpoint },
 
     { ngx_string("smotp_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -206,6 +219,41 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       0,
       NULL },
 
+    { ngx_string("smotp_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_secret_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, secret),
+      NULL },
+
+    { ngx_string("smotp_handle_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, handle_ttl),
+      &ngx_http_smotp_handle_ttl_post },
+
+    { ngx_string("smotp_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_smotp_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, require),
+      NULL },
+
+    { ngx_string("smotp_require_redirect"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_require_redirect,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -256,6 +304,10 @@ ngx_http_smotp_init(ngx_conf_t *cf)
 
     if (rc == NGX_OK) {
         rc = ngx_http_smotp_metrics_init(cf);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_require_init(cf);
     }
 
     ngx_http_smotp_test_number_init(cf);
@@ -325,6 +377,7 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
      *     conf->resend_zone = NULL;
      *     conf->attempts = 0;
      *     conf->metrics = 0;
+     *     conf->require_redirect = { 0, NULL };
      */
 
     conf->api_key = NGX_CONF_UNSET_PTR;
@@ -341,6 +394,10 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
     conf->attempts_zone = NGX_CONF_UNSET_PTR;
     conf->test_numbers = NGX_CONF_UNSET_PTR;
     conf->send_fields = NGX_CONF_UNSET_PTR;
+    conf->secret = NGX_CONF_UNSET_PTR;
+    conf->handle_ttl = NGX_CONF_UNSET_MSEC;
+    conf->cookie = NGX_CONF_UNSET_PTR;
+    conf->require = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -395,6 +452,18 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    ngx_conf_merge_ptr_value(conf->secret, prev->secret, NULL);
+    ngx_conf_merge_msec_value(conf->handle_ttl, prev->handle_ttl,
+                              NGX_HTTP_SMOTP_HANDLE_TTL);
+    ngx_conf_merge_ptr_value(conf->cookie, prev->cookie, NULL);
+    ngx_conf_merge_value(conf->require, prev->require, 0);
+    ngx_conf_merge_str_value(conf->require_redirect, prev->require_redirect,
+                             "");
+
+    if (ngx_http_smotp_require_merge(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->endpoint == NULL) {
         return NGX_CONF_OK;
     }
@@ -419,6 +488,10 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
      */
 
     clcf->error_pages = NULL;
+
+    if (conf->endpoint->local) {
+        return NGX_CONF_OK;
+    }
 
     if (conf->api_key == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -53,7 +53,9 @@ typedef struct {
 } ngx_http_smotp_field_t;
 
 
-typedef struct ngx_http_smotp_ctx_s  ngx_http_smotp_ctx_t;
+typedef struct ngx_http_smotp_ctx_s     ngx_http_smotp_ctx_t;
+typedef struct ngx_http_smotp_secret_s  ngx_http_smotp_secret_t;
+typedef struct ngx_http_smotp_cookie_s  ngx_http_smotp_cookie_t;
 
 
 /*
@@ -103,6 +105,13 @@ typedef struct {
      */
     void                      (*done)(ngx_http_request_t *r,
                                       ngx_http_smotp_ctx_t *ctx);
+
+    /*
+     * an endpoint with no API call (a logout) answers here instead, and
+     * needs no API key; NULL for the others
+     */
+    ngx_int_t                 (*local)(ngx_http_request_t *r,
+                                       ngx_http_smotp_ctx_t *ctx);
 } ngx_http_smotp_endpoint_t;
 
 
@@ -140,6 +149,13 @@ typedef struct {
 
     /* smotp_metrics (ngx_http_smotp_metrics.c), of this location only */
     ngx_flag_t                  metrics;
+
+    /* handles, the cookie and the gate (ngx_http_smotp_secret.c...) */
+    ngx_http_smotp_secret_t    *secret;
+    ngx_msec_t                  handle_ttl;
+    ngx_http_smotp_cookie_t    *cookie;
+    ngx_flag_t                  require;
+    ngx_str_t                   require_redirect;
 } ngx_http_smotp_loc_conf_t;
 
 
@@ -207,6 +223,9 @@ struct ngx_http_smotp_ctx_s {
 
     ngx_str_t                   error;
 
+    /* smotp_require's refusal: a sign-in page to go to, or none for 401 */
+    ngx_str_t                   redirect;
+
     /* the abuse limits' reservations, and what they said */
     ngx_array_t                 holds;
     ngx_uint_t                  limit_status;
@@ -225,6 +244,7 @@ struct ngx_http_smotp_ctx_s {
     unsigned                    responded:1;
     unsigned                    replaced:1;
     unsigned                    replacement_sent:1;
+    unsigned                    gate:1;
 };
 
 
@@ -233,6 +253,7 @@ extern ngx_http_smotp_endpoint_t   ngx_http_smotp_send_endpoint;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_verify_endpoint;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_wallet_endpoint;
 extern ngx_http_smotp_endpoint_t   ngx_http_smotp_resend_endpoint;
+extern ngx_http_smotp_endpoint_t   ngx_http_smotp_logout_endpoint;
 
 
 #endif /* _NGX_HTTP_SMOTP_H_INCLUDED_ */

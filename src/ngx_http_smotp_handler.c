@@ -2,9 +2,9 @@
 /*
  * Copyright (C) ngx_http_smotp_module authors
  *
- * The content handler of smotp_send and smotp_verify: the request's way
- * is method and headers checked -> body read -> fields validated by the
- * endpoint -> API call -> the endpoint's answer.
+ * The content handler of every endpoint: the request's way is method and
+ * headers checked -> body read -> fields validated by the endpoint -> API
+ * call -> the endpoint's answer (or, for a logout, its own answer).
  */
 
 
@@ -122,9 +122,12 @@ ngx_http_smotp_body_handler(ngx_http_request_t *r)
         rc = ctx->endpoint->prepare(r, ctx);
     }
 
+    if (rc == NGX_OK && ctx->endpoint->local) {
+        rc = ctx->endpoint->local(r, ctx);
+
     /* a test number is answered here, with no limit counted, no call */
 
-    if (rc == NGX_OK) {
+    } else if (rc == NGX_OK) {
         rc = ngx_http_smotp_test_number_answer(r, ctx);
 
         if (rc == NGX_DECLINED) {

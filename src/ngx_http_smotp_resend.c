@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_smotp.h"
+#include "ngx_http_smotp_handle.h"
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
@@ -34,7 +35,8 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_resend_endpoint = {
     1,                                     /* bills an SMS */
     ngx_http_smotp_resend_prepare,
     ngx_http_smotp_send_answer,
-    ngx_http_smotp_resend_done
+    ngx_http_smotp_resend_done,
+    NULL
 };
 
 
@@ -45,6 +47,7 @@ ngx_http_smotp_resend_prepare(ngx_http_request_t *r,
     ngx_int_t                      rc;
     ngx_str_t                      key;
     ngx_http_smotp_field_t        *id;
+    ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_json_member_t   m[2];
 
     id = &ctx->fields[NGX_HTTP_SMOTP_REQUEST_ID];
@@ -54,15 +57,27 @@ ngx_http_smotp_resend_prepare(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (id->type != NGX_HTTP_SMOTP_STRING
-        || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->secret && id->type == NGX_HTTP_SMOTP_STRING) {
+
+        /* the request id and the phone, out of the send's handle */
+
+        rc = ngx_http_smotp_handle_open(r, ctx, &id->value);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+    } else if (id->type != NGX_HTTP_SMOTP_STRING
+               || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
     {
         ngx_str_set(&ctx->error, "requestId must be the id that sending "
                                  "the OTP returned");
         return NGX_HTTP_BAD_REQUEST;
-    }
 
-    ctx->request_id = id->value;
+    } else {
+        ctx->request_id = id->value;
+    }
 
     rc = ngx_http_smotp_idempotency_key(r, ctx, &ctx->request_id, &key);
     if (rc != NGX_OK) {

@@ -17,6 +17,8 @@
 static ngx_http_smotp_loc_conf_t *ngx_http_smotp_early_conf(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_smotp_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_smotp_gate_header(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_smotp_error_text(ngx_uint_t status, ngx_str_t *text);
@@ -298,7 +300,21 @@ ngx_http_smotp_header_filter(ngx_http_request_t *r)
     ngx_http_smotp_ctx_t       *ctx;
     ngx_http_smotp_loc_conf_t  *slcf;
 
-    if (r != r->main || r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* smotp_require's refusal: the 401 page nginx makes for it */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    if (ctx && ctx->gate && !ctx->replaced
+        && r->err_status == NGX_HTTP_UNAUTHORIZED)
+    {
+        return ngx_http_smotp_gate_header(r, ctx);
+    }
+
+    if (r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -324,6 +340,51 @@ ngx_http_smotp_header_filter(ngx_http_request_t *r)
 
     if (ngx_http_smotp_set_headers(r, ctx, r->headers_out.status,
                                    sizeof("{\"error\":\"\"}") - 1 + text.len)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/*
+ * The gate's 401, or its redirect to the sign-in page, with the module's
+ * JSON in place of nginx's page
+ */
+
+static ngx_int_t
+ngx_http_smotp_gate_header(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_uint_t        status;
+    ngx_table_elt_t  *h;
+
+    ctx->replaced = 1;
+
+    status = NGX_HTTP_UNAUTHORIZED;
+
+    if (ctx->redirect.len) {
+        status = NGX_HTTP_MOVED_TEMPORARILY;
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+        ngx_str_set(&h->key, "Location");
+        h->value = ctx->redirect;
+
+        r->headers_out.location = h;
+    }
+
+    if (ngx_http_smotp_set_headers(r, ctx, status,
+                                   sizeof("{\"error\":\"\"}") - 1
+                                   + ctx->error.len)
         != NGX_OK)
     {
         return NGX_ERROR;

@@ -7,6 +7,7 @@
 
 
 #include "ngx_http_smotp_send.h"
+#include "ngx_http_smotp_handle.h"
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
@@ -32,7 +33,8 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_send_endpoint = {
     1,                                     /* bills an SMS */
     ngx_http_smotp_send_prepare,
     ngx_http_smotp_send_answer,
-    ngx_http_smotp_send_done
+    ngx_http_smotp_send_done,
+    NULL
 };
 
 
@@ -112,6 +114,7 @@ ngx_http_smotp_send_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ngx_int_t                      rc;
     ngx_str_t                      id;
     ngx_uint_t                     n;
+    ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_json_member_t   m[3];
 
     /* newer revisions of the API name the id "otpRequestId" */
@@ -140,6 +143,19 @@ ngx_http_smotp_send_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
     } else if (rc != NGX_DECLINED) {
         return (rc == NGX_ERROR) ? NGX_ERROR : NGX_HTTP_BAD_GATEWAY;
+    }
+
+    /* with a secret, the client gets the request's handle, not its id */
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->secret) {
+        rc = ngx_http_smotp_handle_issue(r, ctx, &id,
+                                         (n > 1) ? &m[1].str : NULL,
+                                         &m[0].str);
+        if (rc != NGX_OK) {
+            return rc;
+        }
     }
 
     rc = ngx_http_smotp_json_member(r->pool, data, "attemptsLeft",

@@ -13,6 +13,8 @@
 
 
 #include "ngx_http_smotp_test_number.h"
+#include "ngx_http_smotp_cookie.h"
+#include "ngx_http_smotp_handle.h"
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
@@ -158,11 +160,12 @@ ngx_int_t
 ngx_http_smotp_test_number_answer(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx)
 {
+    ngx_int_t                      rc;
     ngx_str_t                      json, *code;
-    ngx_uint_t                     i;
+    ngx_uint_t                     i, n;
     ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_test_number_t  *tn;
-    ngx_http_smotp_json_member_t   m;
+    ngx_http_smotp_json_member_t   m[2];
     u_char                         masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
@@ -203,6 +206,8 @@ found:
     ctx->test_number = 1;
     ctx->succeeded = 1;
 
+    n = 1;
+
     if (ctx->endpoint == &ngx_http_smotp_verify_endpoint) {
         code = &ctx->fields[NGX_HTTP_SMOTP_OTP_CODE].value;
 
@@ -210,14 +215,35 @@ found:
                          && ngx_strncmp(code->data, tn[i].code.data,
                                         code->len) == 0);
 
-        ngx_str_set(&m.name, "verified");
-        m.type = NGX_HTTP_SMOTP_JSON_BOOL;
-        m.num = ctx->verified;
+        ngx_str_set(&m[0].name, "verified");
+        m[0].type = NGX_HTTP_SMOTP_JSON_BOOL;
+        m[0].num = ctx->verified;
+
+        if (ctx->verified) {
+            rc = ngx_http_smotp_cookie_issue(r, ctx, &m[1]);
+
+            if (rc == NGX_OK) {
+                n = 2;
+
+            } else if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+        }
 
     } else {
-        ngx_str_set(&m.name, "requestId");
-        m.type = NGX_HTTP_SMOTP_JSON_PLAIN;
-        m.str = tn[i].id;
+        ngx_str_set(&m[0].name, "requestId");
+        m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
+        m[0].str = tn[i].id;
+
+        /* with a secret, a handle, as for any send */
+
+        if (slcf->secret
+            && ngx_http_smotp_handle_issue(r, ctx, &tn[i].id, NULL,
+                                           &m[0].str)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -225,7 +251,7 @@ found:
                   &ctx->endpoint->name,
                   ngx_http_smotp_phone_mask(masked, &ctx->phone), masked);
 
-    if (ngx_http_smotp_json_object(r->pool, &m, 1, &json) != NGX_OK) {
+    if (ngx_http_smotp_json_object(r->pool, m, n, &json) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -5,7 +5,8 @@
  * $smotp_phone, $smotp_phone_prefix and $smotp_client_net, keys of
  * limits and maps; $smotp_api_status, $smotp_request_id,
  * $smotp_phone_masked, $smotp_result, $smotp_api_attempts and
- * $smotp_api_time, for log_format.
+ * $smotp_api_time, for log_format; $smotp_verified_phone and
+ * $smotp_verified_at, for the app behind smotp_require.
  */
 
 
@@ -15,6 +16,7 @@
 #include "ngx_http_smotp_metrics.h"
 #include "ngx_http_smotp_phone.h"
 #include "ngx_http_smotp_prefix.h"
+#include "ngx_http_smotp_require.h"
 
 
 static ngx_int_t ngx_http_smotp_phone_variable(ngx_http_request_t *r,
@@ -69,6 +71,14 @@ static ngx_http_variable_t  ngx_http_smotp_vars[] = {
     { ngx_string("smotp_api_time"), NULL,
       ngx_http_smotp_api_time_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    /* a request's cookie is opened once, whoever asks first */
+
+    { ngx_string("smotp_verified_phone"), NULL,
+      ngx_http_smotp_verified_phone_variable, 0, 0, 0 },
+
+    { ngx_string("smotp_verified_at"), NULL,
+      ngx_http_smotp_verified_at_variable, 0, 0, 0 },
+
       ngx_http_null_variable
 };
 
@@ -94,7 +104,8 @@ ngx_http_smotp_add_variables(ngx_conf_t *cf)
 
 /*
  * the send's phone number, or (data 1) its country code; known once the
- * body is read, and never on a verify, which carries no number
+ * body is read, and on a verify or resend only from a handle (with
+ * smotp_secret_file) or from the limits' record of the send
  */
 
 static ngx_int_t

@@ -8,9 +8,10 @@
 
 
 #include "ngx_http_smotp.h"
+#include "ngx_http_smotp_cookie.h"
+#include "ngx_http_smotp_handle.h"
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
-
 
 
 static ngx_int_t ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
@@ -33,7 +34,8 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_verify_endpoint = {
     0,                                     /* no SMS */
     ngx_http_smotp_verify_prepare,
     ngx_http_smotp_verify_answer,
-    ngx_http_smotp_verify_done
+    ngx_http_smotp_verify_done,
+    NULL
 };
 
 
@@ -41,7 +43,9 @@ static ngx_int_t
 ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx)
 {
+    ngx_int_t                      rc;
     ngx_http_smotp_field_t        *id, *code;
+    ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_json_member_t   m[2];
 
     id = &ctx->fields[NGX_HTTP_SMOTP_REQUEST_ID];
@@ -54,12 +58,26 @@ ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (id->type != NGX_HTTP_SMOTP_STRING
-        || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->secret && id->type == NGX_HTTP_SMOTP_STRING) {
+
+        /* the request id and the phone, out of the send's handle */
+
+        rc = ngx_http_smotp_handle_open(r, ctx, &id->value);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+    } else if (id->type != NGX_HTTP_SMOTP_STRING
+               || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
     {
         ngx_str_set(&ctx->error, "requestId must be the id that sending "
                                  "the OTP returned");
         return NGX_HTTP_BAD_REQUEST;
+
+    } else {
+        ctx->request_id = id->value;
     }
 
     if (code->type != NGX_HTTP_SMOTP_STRING
@@ -72,11 +90,9 @@ ngx_http_smotp_verify_prepare(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    ctx->request_id = id->value;
-
     ngx_str_set(&m[0].name, "requestId");
     m[0].type = NGX_HTTP_SMOTP_JSON_PLAIN;
-    m[0].str = id->value;
+    m[0].str = ctx->request_id;
 
     ngx_str_set(&m[1].name, "otpCode");
     m[1].type = NGX_HTTP_SMOTP_JSON_PLAIN;
@@ -93,7 +109,7 @@ ngx_http_smotp_verify_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     cJSON                         *verified;
     ngx_int_t                      rc;
     ngx_uint_t                     n;
-    ngx_http_smotp_json_member_t   m[2];
+    ngx_http_smotp_json_member_t   m[3];
 
     verified = cJSON_GetObjectItemCaseSensitive(data, "verified");
 
@@ -115,13 +131,22 @@ ngx_http_smotp_verify_answer(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         return NGX_HTTP_BAD_GATEWAY;
     }
 
-    if (ngx_http_smotp_json_object(r->pool, m, n, json) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     ctx->verified = m[0].num;
 
-    return NGX_OK;
+    /* with a secret, a proved phone gets its cookie, and is named masked */
+
+    if (ctx->verified) {
+        rc = ngx_http_smotp_cookie_issue(r, ctx, &m[n]);
+
+        if (rc == NGX_OK) {
+            n++;
+
+        } else if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_smotp_json_object(r->pool, m, n, json);
 }
 
 

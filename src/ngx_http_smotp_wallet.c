@@ -30,6 +30,7 @@ ngx_http_smotp_endpoint_t  ngx_http_smotp_wallet_endpoint = {
     0,                                     /* no SMS */
     ngx_http_smotp_wallet_prepare,
     ngx_http_smotp_wallet_answer,
+    NULL,
     NULL
 };
 

@@ -180,3 +180,32 @@ smotp send: API call
 --- no_error_log
 smotp send: API call
 [alert]
+
+
+
+=== TEST 9: a key of a UUID's length that is not a UUID (a letter past "f", no dash where one goes) is taken as it is: its cases are two keys, two sends each
+--- config
+    location = /auth/send-otp { smotp_send; }
+    location = /stats {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_STANDIN_PORT/_test/stats?phone=%2B919800002041;
+    }
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800002041\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800002041\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800002041\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800002041\"}",
+ "GET /stats"]
+--- more_headers eval
+["Content-Type: application/json\nIdempotency-Key: 3F1C9A2E-7B4D-4E8F-9A1B-2C3D4E5F6A7G",
+ "Content-Type: application/json\nIdempotency-Key: 3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7g",
+ "Content-Type: application/json\nIdempotency-Key: 3F1C9A2EX7B4D-4E8F-9A1B-2C3D4E5F6A7B",
+ "Content-Type: application/json\nIdempotency-Key: 3f1c9a2ex7b4d-4e8f-9a1b-2c3d4e5f6a7b",
+ ""]
+--- error_code eval
+[200, 200, 200, 200, 200]
+--- response_body_like eval
+[qr/^\{"requestId":"[0-9a-f-]{36}",/,
+ qr/^\{"requestId":"[0-9a-f-]{36}",/,
+ qr/^\{"requestId":"[0-9a-f-]{36}",/,
+ qr/^\{"requestId":"[0-9a-f-]{36}",/,
+ qr/^\{"requests":4,"sms":4\}$/]

@@ -438,3 +438,15 @@ Content-Type: application/json
 --- response_body_like eval
 [qr/^\{"error":/,
  qr/"body":\s*\{"requestId":\s*"3f1c9a2e-7b4d-4e8f-9a1b-2c3d4e5f6a7b",\s*"otpCode":\s*"\d+"\}\}$/]
+
+
+
+=== TEST 26: a value whose variable is not closed
+--- config
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_send_field appName ${host;
+    }
+--- must_die
+--- error_log
+the closing bracket in "host" variable is missing

@@ -377,13 +377,14 @@ _EOC_
 
 
 
-=== TEST 18: with limits, an id no send recorded is refused before any call: the limits cannot count it
+=== TEST 18: with limits (two of one zone), an id no send recorded is refused before any call: the limits cannot count it
 --- http_config eval: $::Limits
 --- config eval
 $::ApiLocation . <<'_EOC_';
     location = /auth/resend-otp {
         smotp_resend;
         smotp_limit zone=otp key=$smotp_phone rate=3/10m;
+        smotp_limit zone=otp key=all rate=100/d;
     }
 _EOC_
 --- request

@@ -11,7 +11,8 @@ package SmotpTest;
 #   given as strings (a qr// is made before any block runs, so it cannot
 #   take one), is replaced, right before the block runs, with what the stand-in's
 #   test inbox holds for that phone: FIELD is code, requestId, count, or
-#   wrong_code (a code that is not the one sent);
+#   wrong_code (a code that is not the one sent); {{handle:+PHONE}} is
+#   that request's id in a handle sealed by t/inc/SmotpFront.pm;
 # - a block with a section name the suite does not know (a misspelt
 #   "--- reponse_body" would otherwise pass on its status alone), or with
 #   one section given twice (the last would silently win), stops the
@@ -130,6 +131,17 @@ sub inbox {
 }
 
 
+# a handle of the stand-in's request for the phone, sealed in Perl with
+# t/inc/SmotpFront.pm's first secret, as nginx would have sealed it
+sub handle {
+    my ($phone) = @_;
+
+    require SmotpFront;
+
+    return SmotpFront::handle($phone, inbox($phone, 'requestId'));
+}
+
+
 sub expand {
     my ($v) = @_;
 
@@ -142,6 +154,7 @@ sub expand {
     return $v if ref $v;
 
     $v =~ s/\{\{inbox:([^:}]+):(\w+)\}\}/inbox($1, $2)/ge;
+    $v =~ s/\{\{handle:([^:}]+)\}\}/handle($1)/ge;
 
     return $v;
 }
