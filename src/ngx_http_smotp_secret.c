@@ -41,6 +41,11 @@
 
 #define NGX_HTTP_SMOTP_HMAC_BLOCK       64
 
+/* the tokens a worker remembers having opened: cookies, by their size */
+#define NGX_HTTP_SMOTP_TOKEN_SEEN       128
+#define NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT  128
+#define NGX_HTTP_SMOTP_TOKEN_SEEN_PLAIN 32
+
 
 /*
  * A secret's keys, ready: the HMAC's inner and outer hashes have taken
@@ -56,9 +61,29 @@ typedef struct {
 } ngx_http_smotp_secret_key_t;
 
 
+/*
+ * A token opened and found valid, remembered by the worker that opened
+ * it (each worker has its copy of the configuration's memory), so that
+ * the cookie a visitor sends with every request costs its HMAC and
+ * decryption once: a token is taken from here only if its whole text is
+ * the one remembered, compared in constant time, and not expired
+ */
+
+typedef struct {
+    time_t                      issued;
+    time_t                      expires;
+    u_char                      kind;
+    u_char                      len;
+    u_char                      plain_len;
+    u_char                      text[NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT];
+    u_char                      plain[NGX_HTTP_SMOTP_TOKEN_SEEN_PLAIN];
+} ngx_http_smotp_token_seen_t;
+
+
 struct ngx_http_smotp_secret_s {
     ngx_array_t                 keys;     /* of ngx_http_smotp_secret_key_t */
     EVP_MD_CTX                 *md;       /* the one being computed */
+    ngx_http_smotp_token_seen_t  seen[NGX_HTTP_SMOTP_TOKEN_SEEN];
 };
 
 
@@ -550,11 +575,33 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
     ngx_str_t                     raw;
     ngx_uint_t                    i;
     ngx_http_smotp_secret_key_t  *key;
+    ngx_http_smotp_token_seen_t  *seen;
     u_char                        mac[EVP_MAX_MD_SIZE];
     u_char                        bytes[NGX_HTTP_SMOTP_TOKEN_MAX + 3];
 
     if (in->len > ngx_base64_encoded_length(NGX_HTTP_SMOTP_TOKEN_MAX)) {
         goto invalid;
+    }
+
+    seen = NULL;
+
+    if (in->len <= NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT) {
+        seen = &secret->seen[ngx_murmur_hash2(in->data, in->len)
+                             % NGX_HTTP_SMOTP_TOKEN_SEEN];
+
+        if (seen->len == in->len && seen->kind == token->kind
+            && seen->expires > ngx_time()
+            && CRYPTO_memcmp(seen->text, in->data, in->len) == 0)
+        {
+            token->issued = seen->issued;
+            token->expires = seen->expires;
+            ngx_memcpy(buf, seen->plain, seen->plain_len);
+
+            token->plain.data = buf;
+            token->plain.len = seen->plain_len;
+
+            return NGX_OK;
+        }
     }
 
     raw.data = bytes;
@@ -620,6 +667,16 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
 
     token->plain.data = buf;
     token->plain.len = n;
+
+    if (seen && (size_t) n <= NGX_HTTP_SMOTP_TOKEN_SEEN_PLAIN) {
+        seen->issued = token->issued;
+        seen->expires = token->expires;
+        seen->kind = token->kind;
+        seen->len = (u_char) in->len;
+        seen->plain_len = (u_char) n;
+        ngx_memcpy(seen->text, in->data, in->len);
+        ngx_memcpy(seen->plain, buf, n);
+    }
 
     return NGX_OK;
 
