@@ -15,6 +15,8 @@
 #include "ngx_http_smotp_secret.h"
 
 
+static ngx_int_t ngx_http_smotp_handle_open(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *handle);
 static time_t ngx_http_smotp_handle_time(ngx_str_t *iso);
 static ngx_int_t ngx_http_smotp_handle_digits(u_char *p, ngx_uint_t n);
 
@@ -72,12 +74,44 @@ ngx_http_smotp_handle_issue(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
 
 /*
+ * The request a verify or resend names, in ctx->request_id: with a secret
+ * out of its handle (and ctx->phone with it), else the API's own id;
+ * NGX_OK, or NGX_HTTP_BAD_REQUEST with the reason in ctx->error
+ */
+
+ngx_int_t
+ngx_http_smotp_handle_request_id(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_field_t *id)
+{
+    ngx_http_smotp_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
+
+    if (slcf->secret && id->type == NGX_HTTP_SMOTP_STRING) {
+        return ngx_http_smotp_handle_open(r, ctx, &id->value);
+    }
+
+    if (id->type != NGX_HTTP_SMOTP_STRING
+        || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
+    {
+        ngx_str_set(&ctx->error, "requestId must be the id that sending "
+                                 "the OTP returned");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    ctx->request_id = id->value;
+
+    return NGX_OK;
+}
+
+
+/*
  * ctx->request_id and ctx->phone from a handle: NGX_OK, or
  * NGX_HTTP_BAD_REQUEST for anything this server did not seal as a handle
  * that is still alive
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_smotp_handle_open(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ngx_str_t *handle)
 {

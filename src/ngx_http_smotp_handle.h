@@ -23,8 +23,8 @@
 ngx_int_t ngx_http_smotp_handle_issue(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_str_t *id, ngx_str_t *expires_at,
     ngx_str_t *handle);
-ngx_int_t ngx_http_smotp_handle_open(ngx_http_request_t *r,
-    ngx_http_smotp_ctx_t *ctx, ngx_str_t *handle);
+ngx_int_t ngx_http_smotp_handle_request_id(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_field_t *id);
 
 
 #endif /* _NGX_HTTP_SMOTP_HANDLE_H_INCLUDED_ */

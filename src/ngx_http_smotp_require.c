@@ -226,50 +226,13 @@ ngx_http_smotp_require_refuse(ngx_http_request_t *r,
 }
 
 
-/* the phone of the request's valid cookie; not found without one */
+/*
+ * The phone of the request's valid cookie, or (data 1) when it was
+ * verified, "2026-12-02T13:05:09Z"; not found without one
+ */
 
 ngx_int_t
-ngx_http_smotp_verified_phone_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_int_t                   rc;
-    ngx_http_smotp_token_t      token;
-    ngx_http_smotp_loc_conf_t  *slcf;
-    u_char                      buf[NGX_HTTP_SMOTP_TOKEN_PLAIN_MAX];
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
-
-    rc = ngx_http_smotp_cookie_open(r, slcf, &token, buf);
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc != NGX_OK) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->data = ngx_pnalloc(r->pool, token.plain.len);
-    if (v->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(v->data, token.plain.data, token.plain.len);
-
-    v->len = token.plain.len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-
-    return NGX_OK;
-}
-
-
-/* when the cookie's phone was verified: "2026-12-02T13:05:09Z" */
-
-ngx_int_t
-ngx_http_smotp_verified_at_variable(ngx_http_request_t *r,
+ngx_http_smotp_verified_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_tm_t                    tm;
@@ -291,17 +254,29 @@ ngx_http_smotp_verified_at_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    v->data = ngx_pnalloc(r->pool, sizeof("1970-01-01T00:00:00Z") - 1);
-    if (v->data == NULL) {
-        return NGX_ERROR;
+    if (data == 0) {
+        v->data = ngx_pnalloc(r->pool, token.plain.len);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->len = ngx_cpymem(v->data, token.plain.data, token.plain.len)
+                 - v->data;
+
+    } else {
+        v->data = ngx_pnalloc(r->pool, sizeof("1970-01-01T00:00:00Z") - 1);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_gmtime(token.issued, &tm);
+
+        v->len = ngx_sprintf(v->data, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                             tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                             tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec)
+                 - v->data;
     }
 
-    ngx_gmtime(token.issued, &tm);
-
-    v->len = ngx_sprintf(v->data, "%4d-%02d-%02dT%02d:%02d:%02dZ",
-                         tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                         tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec)
-             - v->data;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;

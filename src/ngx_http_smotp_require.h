@@ -22,9 +22,7 @@ char *ngx_http_smotp_require_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_smotp_require_merge(ngx_conf_t *cf,
     ngx_http_smotp_loc_conf_t *conf);
 ngx_int_t ngx_http_smotp_require_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_smotp_verified_phone_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-ngx_int_t ngx_http_smotp_verified_at_variable(ngx_http_request_t *r,
+ngx_int_t ngx_http_smotp_verified_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 

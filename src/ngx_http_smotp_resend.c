@@ -47,7 +47,6 @@ ngx_http_smotp_resend_prepare(ngx_http_request_t *r,
     ngx_int_t                      rc;
     ngx_str_t                      key;
     ngx_http_smotp_field_t        *id;
-    ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_json_member_t   m[2];
 
     id = &ctx->fields[NGX_HTTP_SMOTP_REQUEST_ID];
@@ -57,26 +56,9 @@ ngx_http_smotp_resend_prepare(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_smotp_module);
-
-    if (slcf->secret && id->type == NGX_HTTP_SMOTP_STRING) {
-
-        /* the request id and the phone, out of the send's handle */
-
-        rc = ngx_http_smotp_handle_open(r, ctx, &id->value);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-    } else if (id->type != NGX_HTTP_SMOTP_STRING
-               || ngx_http_smotp_id_valid(&id->value) != NGX_OK)
-    {
-        ngx_str_set(&ctx->error, "requestId must be the id that sending "
-                                 "the OTP returned");
-        return NGX_HTTP_BAD_REQUEST;
-
-    } else {
-        ctx->request_id = id->value;
+    rc = ngx_http_smotp_handle_request_id(r, ctx, id);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     rc = ngx_http_smotp_idempotency_key(r, ctx, &ctx->request_id, &key);

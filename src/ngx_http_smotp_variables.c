@@ -74,10 +74,10 @@ static ngx_http_variable_t  ngx_http_smotp_vars[] = {
     /* a request's cookie is opened once, whoever asks first */
 
     { ngx_string("smotp_verified_phone"), NULL,
-      ngx_http_smotp_verified_phone_variable, 0, 0, 0 },
+      ngx_http_smotp_verified_variable, 0, 0, 0 },
 
     { ngx_string("smotp_verified_at"), NULL,
-      ngx_http_smotp_verified_at_variable, 0, 0, 0 },
+      ngx_http_smotp_verified_variable, 1, 0, 0 },
 
       ngx_http_null_variable
 };
