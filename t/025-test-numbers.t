@@ -17,22 +17,8 @@ BEGIN {
 
 use Test::Nginx::Socket 'no_plan';
 use SmotpTest;
-use Digest::SHA qw(sha256);
 
-# the id the module makes: a version 8 UUID of the number's SHA-256
-sub test_id {
-    my @b = unpack("C*", sha256($_[0]));
-
-    $b[6] = ($b[6] & 0x0f) | 0x80;
-    $b[8] = ($b[8] & 0x3f) | 0x80;
-
-    my $h = join '', map { sprintf "%02x", $_ } @b[0 .. 15];
-
-    return join '-', substr($h, 0, 8), substr($h, 8, 4), substr($h, 12, 4),
-                     substr($h, 16, 4), substr($h, 20, 12);
-}
-
-our $Id = test_id('+919999999999');
+our $Id = SmotpTest::test_id('+919999999999');
 
 our $Http = <<'_EOC_';
     smotp_api_key sm_test_0123456789abcdef;

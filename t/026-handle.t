@@ -11,7 +11,6 @@ use Test::Nginx::Socket 'no_plan';
 use SmotpTest;
 use SmotpFront;
 use JSON::PP ();
-use Digest::SHA qw(sha256);
 
 our $Secret = $SmotpFront::Secret;
 our $Other = $SmotpFront::Other;
@@ -25,20 +24,7 @@ _EOC_
 
 our $Files = ">>> secret\n# the signing secret\n$Secret\n";
 
-# the id the module makes for a test number (t/025-test-numbers.t)
-sub test_id {
-    my @b = unpack("C*", sha256($_[0]));
-
-    $b[6] = ($b[6] & 0x0f) | 0x80;
-    $b[8] = ($b[8] & 0x3f) | 0x80;
-
-    my $h = join '', map { sprintf "%02x", $_ } @b[0 .. 15];
-
-    return join '-', substr($h, 0, 8), substr($h, 8, 4), substr($h, 12, 4),
-                     substr($h, 16, 4), substr($h, 20, 12);
-}
-
-our $TestId = test_id('+919999999999');
+our $TestId = SmotpTest::test_id('+919999999999');
 our $Fake = '7e57a11d-0000-4000-8000-000000000026';
 
 # a send's answer, opened: what a reader may check of it

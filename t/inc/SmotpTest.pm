@@ -24,6 +24,7 @@ use warnings;
 use Test::Nginx::Socket ();
 use HTTP::Tiny;
 use JSON::PP ();
+use Digest::SHA ();
 
 our $ApiKey = 'sm_test_0123456789abcdef';
 
@@ -128,6 +129,21 @@ sub inbox {
     die "stand-in inbox has no $field\n" unless defined $sms->{$field};
 
     return $sms->{$field};
+}
+
+
+# the id the module makes for a test number: a version 8 UUID of the
+# number's SHA-256 (t/025-test-numbers.t, t/026-handle.t)
+sub test_id {
+    my @b = unpack("C*", Digest::SHA::sha256($_[0]));
+
+    $b[6] = ($b[6] & 0x0f) | 0x80;
+    $b[8] = ($b[8] & 0x3f) | 0x80;
+
+    my $h = join '', map { sprintf "%02x", $_ } @b[0 .. 15];
+
+    return join '-', substr($h, 0, 8), substr($h, 8, 4), substr($h, 12, 4),
+                     substr($h, 16, 4), substr($h, 20, 12);
 }
 
 
