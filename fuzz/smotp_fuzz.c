@@ -6,7 +6,7 @@
  * called the way the module calls it, in a pool of its own (built with
  * NGX_DEBUG_PALLOC, every pool allocation is a malloc() of its own, so
  * that AddressSanitizer sees the bounds of each).  The first byte of an
- * input picks what the rest is (its value modulo 4):
+ * input picks what the rest is (its value modulo 8; 5 to 7 are as 4):
  *
  *   '0'  a client's JSON body: parsed into fields, then each field checked
  *        as the endpoints check it, and the API's request written from the
@@ -16,6 +16,14 @@
  *        into the client's answer, its "message" and "error" into the
  *        client's error
  *   '3'  an API answer to a verify, the same way
+ *   '4'  a client's requestId: opened as a handle under the target's
+ *        secret (it must be refused: nobody can forge one), taken as the
+ *        API's id without a secret, and sealed as a handle's plaintext
+ *        then opened again (the server's own handle, with any contents)
+ *
+ * Answers are made twice, without a secret and with one, so that a send
+ * answers a handle (which must open back to the phone and the API's id)
+ * and a proved verify sets a cookie and names the phone masked.
  *
  * Besides memory errors, undefined behaviour and leaks, it aborts when
  * the module breaks one of its promises: a parse that ends neither NGX_OK
@@ -37,9 +45,11 @@
 
 #include "ngx_http_smotp.h"
 #include "ngx_http_smotp_body.h"
+#include "ngx_http_smotp_handle.h"
 #include "ngx_http_smotp_id.h"
 #include "ngx_http_smotp_json.h"
 #include "ngx_http_smotp_phone.h"
+#include "ngx_http_smotp_secret.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +62,15 @@ static void ngx_fuzz_body(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_uint_t form);
 static void ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_http_smotp_endpoint_t *endpoint);
+static void ngx_fuzz_answer(ngx_pool_t *pool, cJSON *data,
+    ngx_http_smotp_endpoint_t *endpoint, ngx_http_smotp_secret_t *secret);
+static ngx_int_t ngx_fuzz_handle(ngx_pool_t *pool, ngx_str_t *json,
+    ngx_str_t *handle);
+static time_t ngx_fuzz_handle_expires(ngx_pool_t *pool, ngx_str_t *handle);
+static void ngx_fuzz_request_id(ngx_pool_t *pool, u_char *data, size_t len);
+static void ngx_fuzz_request(ngx_http_request_t *r, ngx_pool_t *pool,
+    ngx_http_smotp_secret_t *secret);
+static void ngx_fuzz_secret_init(void);
 static void ngx_fuzz_check_json(ngx_pool_t *pool, ngx_str_t *json,
     const char *name, ngx_str_t *value);
 static void ngx_fuzz_check_readback(ngx_pool_t *pool, ngx_str_t *json,
@@ -67,6 +86,13 @@ static void ngx_fuzz_log_writer(ngx_log_t *log, ngx_uint_t level,
 
 static ngx_open_file_t  ngx_fuzz_log_file;
 static ngx_log_t        ngx_fuzz_log;
+
+/* what answer() and the handles take of a request beyond its pool */
+static ngx_connection_t            ngx_fuzz_connection;
+static ngx_http_smotp_loc_conf_t   ngx_fuzz_slcf;
+static void                       *ngx_fuzz_loc_conf[1];
+static ngx_http_smotp_secret_t    *ngx_fuzz_secret;
+static ngx_cycle_t                 ngx_fuzz_cycle;
 
 /* blocks given out by the target's cJSON hooks and not freed through them */
 static ngx_uint_t       ngx_fuzz_cjson_blocks;
@@ -107,7 +133,109 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
     cJSON_InitHooks(&hooks);
 
+    ngx_fuzz_secret_init();
+
     return 0;
+}
+
+
+/*
+ * The secret of the target's handles, read by smotp_secret_file's own
+ * handler from a file made for it, and the location configuration the
+ * module's functions find as theirs
+ */
+
+static void
+ngx_fuzz_secret_init(void)
+{
+    int               fd;
+    char              name[] = "/tmp/smotp-fuzz-secret-XXXXXX";
+    ngx_str_t         args[2];
+    ngx_conf_t        cf;
+    ngx_array_t       array;
+    ngx_cycle_t      *cycle;
+    ngx_command_t     cmd;
+    static u_char     line[] = "000102030405060708090a0b0c0d0e0f"
+                               "101112131415161718191a1b1c1d1e1f\n";
+
+    fd = mkstemp(name);
+    if (fd == -1 || write(fd, line, sizeof(line) - 1)
+                    != (ssize_t) sizeof(line) - 1)
+    {
+        ngx_fuzz_fail("writing the secret file failed");
+    }
+
+    close(fd);
+
+    /* kept for the process: the secret lives in its pool */
+
+    cycle = &ngx_fuzz_cycle;
+
+    cycle->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, &ngx_fuzz_log);
+    if (cycle->pool == NULL) {
+        ngx_fuzz_fail("ngx_create_pool() failed");
+    }
+
+    cycle->log = &ngx_fuzz_log;
+
+    ngx_str_set(&args[0], "smotp_secret_file");
+    args[1].data = (u_char *) name;
+    args[1].len = ngx_strlen(name);
+
+    array.elts = args;
+    array.nelts = 2;
+
+    ngx_memzero(&cf, sizeof(ngx_conf_t));
+    cf.args = &array;
+    cf.cycle = cycle;
+    cf.pool = cycle->pool;
+    cf.log = &ngx_fuzz_log;
+
+    ngx_memzero(&cmd, sizeof(ngx_command_t));
+    cmd.name = args[0];
+    cmd.offset = offsetof(ngx_http_smotp_loc_conf_t, secret);
+
+    ngx_fuzz_slcf.secret = NGX_CONF_UNSET_PTR;
+
+    if (ngx_http_smotp_secret_file(&cf, &cmd, &ngx_fuzz_slcf) != NGX_CONF_OK)
+    {
+        ngx_fuzz_fail("smotp_secret_file failed");
+    }
+
+    (void) unlink(name);
+
+    ngx_fuzz_secret = ngx_fuzz_slcf.secret;
+    ngx_fuzz_slcf.handle_ttl = NGX_HTTP_SMOTP_HANDLE_TTL;
+
+    /* the module is not initialized here: its loc_conf is the only one */
+
+    ngx_http_smotp_module.ctx_index = 0;
+    ngx_fuzz_loc_conf[0] = &ngx_fuzz_slcf;
+
+    ngx_fuzz_connection.log = &ngx_fuzz_log;
+}
+
+
+/* a request of the pool, its location's secret the one given (or none) */
+
+static void
+ngx_fuzz_request(ngx_http_request_t *r, ngx_pool_t *pool,
+    ngx_http_smotp_secret_t *secret)
+{
+    ngx_memzero(r, sizeof(ngx_http_request_t));
+
+    r->pool = pool;
+    r->connection = &ngx_fuzz_connection;
+    r->loc_conf = ngx_fuzz_loc_conf;
+
+    ngx_fuzz_slcf.secret = secret;
+
+    if (ngx_list_init(&r->headers_out.headers, pool, 2,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        ngx_fuzz_fail("ngx_list_init() failed");
+    }
 }
 
 
@@ -155,7 +283,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngx_memcpy(copy, data + 1, size);
     }
 
-    switch (data[0] % 4) {
+    switch (data[0] % 8) {
 
     case 0:
         ngx_fuzz_body(pool, copy, size, 0);
@@ -169,8 +297,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngx_fuzz_api(pool, copy, size, &ngx_http_smotp_send_endpoint);
         break;
 
-    default: /* 3 */
+    case 3:
         ngx_fuzz_api(pool, copy, size, &ngx_http_smotp_verify_endpoint);
+        break;
+
+    default: /* 4 to 7 */
+        ngx_fuzz_request_id(pool, copy, size);
     }
 
     ngx_destroy_pool(pool);
@@ -313,8 +445,6 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_int_t                      rc;
     ngx_str_t                      text, answer, message;
     ngx_uint_t                     i;
-    ngx_http_request_t             r;
-    ngx_http_smotp_ctx_t          *ctx;
     ngx_http_smotp_json_member_t   m;
     static const char             *names[] = { "message", "error" };
 
@@ -369,33 +499,304 @@ ngx_fuzz_api(ngx_pool_t *pool, u_char *data, size_t len,
     if (cJSON_IsObject(data_obj)) {
         ngx_fuzz_check_numbers(pool, data_obj);
 
-        ctx = ngx_pcalloc(pool, sizeof(ngx_http_smotp_ctx_t));
-        if (ctx == NULL) {
-            ngx_fuzz_fail("ngx_pcalloc() failed");
+        ngx_fuzz_answer(pool, data_obj, endpoint, NULL);
+        ngx_fuzz_answer(pool, data_obj, endpoint, ngx_fuzz_secret);
+    }
+}
+
+
+/*
+ * An endpoint's answer() on an API answer's data: NGX_OK with a JSON text,
+ * or 502; a send's requestId the API's id, or with a secret a handle that
+ * opens back to the phone and that id; a proved verify with a secret sets
+ * the cookie and names the phone masked
+ */
+
+static void
+ngx_fuzz_answer(ngx_pool_t *pool, cJSON *data,
+    ngx_http_smotp_endpoint_t *endpoint, ngx_http_smotp_secret_t *secret)
+{
+    u_char                  masked[NGX_HTTP_SMOTP_PHONE_MAX_LEN];
+    size_t                  len;
+    time_t                  expires;
+    ngx_int_t               rc;
+    ngx_str_t               answer, id, phone;
+    ngx_http_request_t      r;
+    ngx_http_smotp_ctx_t   *ctx;
+    ngx_http_smotp_field_t  field;
+
+    ctx = ngx_pcalloc(pool, sizeof(ngx_http_smotp_ctx_t));
+    if (ctx == NULL) {
+        ngx_fuzz_fail("ngx_pcalloc() failed");
+    }
+
+    ctx->endpoint = endpoint;
+    ngx_str_set(&ctx->phone, "+919876543210");
+
+    ngx_fuzz_request(&r, pool, secret);
+
+    rc = endpoint->answer(&r, ctx, data, &answer);
+
+    if (rc == NGX_HTTP_BAD_GATEWAY) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_fuzz_fail("answer() neither NGX_OK nor 502");
+    }
+
+    ngx_fuzz_check_json(pool, &answer, NULL, NULL);
+
+    if (endpoint == &ngx_http_smotp_send_endpoint) {
+
+        if (ngx_http_smotp_id_valid(&ctx->request_id) != NGX_OK) {
+            ngx_fuzz_fail("a send answered with an invalid request id");
         }
 
-        ctx->endpoint = endpoint;
-        ngx_str_set(&ctx->phone, "+919876543210");
+        if (secret == NULL) {
+            ngx_fuzz_check_json(pool, &answer, "requestId", &ctx->request_id);
+            return;
+        }
 
-        /* answer() takes of the request only its pool */
+        /* the handle the client got opens to what it sealed */
 
-        ngx_memzero(&r, sizeof(ngx_http_request_t));
-        r.pool = pool;
+        if (ngx_fuzz_handle(pool, &answer, &field.value) != NGX_OK) {
+            ngx_fuzz_fail("a send with a secret answered no handle");
+        }
 
-        rc = endpoint->answer(&r, ctx, data_obj, &answer);
+        id = ctx->request_id;
+        phone = ctx->phone;
 
-        if (rc == NGX_OK) {
-            ngx_fuzz_check_json(pool, &answer, NULL, NULL);
+        field.type = NGX_HTTP_SMOTP_STRING;
+        ngx_str_null(&ctx->request_id);
+        ngx_str_null(&ctx->phone);
 
-            if (endpoint == &ngx_http_smotp_send_endpoint
-                && ngx_http_smotp_id_valid(&ctx->request_id) != NGX_OK)
-            {
-                ngx_fuzz_fail("a send answered with an invalid request id");
+        /* its expiry, in the clear: at most the TTL, maybe already past */
+
+        expires = ngx_fuzz_handle_expires(pool, &field.value);
+
+        if (expires > ngx_time() + NGX_HTTP_SMOTP_HANDLE_TTL / 1000) {
+            ngx_fuzz_fail("a handle that outlives smotp_handle_ttl");
+        }
+
+        rc = ngx_http_smotp_handle_request_id(&r, ctx, &field);
+
+        if (expires <= ngx_time()) {
+            if (rc != NGX_HTTP_BAD_REQUEST) {
+                ngx_fuzz_fail("an expired handle opened");
             }
 
-        } else if (rc != NGX_HTTP_BAD_GATEWAY) {
-            ngx_fuzz_fail("answer() neither NGX_OK nor 502");
+            return;
         }
+
+        if (rc != NGX_OK
+            || ctx->request_id.len != id.len
+            || ngx_memcmp(ctx->request_id.data, id.data, id.len) != 0
+            || ctx->phone.len != phone.len
+            || ngx_memcmp(ctx->phone.data, phone.data, phone.len) != 0)
+        {
+            ngx_fuzz_fail("a send's handle does not open to its phone and "
+                          "id");
+        }
+
+        return;
+    }
+
+    if (secret == NULL || !ctx->verified) {
+        if (r.headers_out.headers.part.nelts != 0) {
+            ngx_fuzz_fail("a cookie set without a proved phone and a secret");
+        }
+
+        return;
+    }
+
+    if (r.headers_out.headers.part.nelts != 1) {
+        ngx_fuzz_fail("a proved verify with a secret set no cookie");
+    }
+
+    len = ngx_http_smotp_phone_mask(masked, &ctx->phone);
+    phone.data = masked;
+    phone.len = len;
+
+    ngx_fuzz_check_json(pool, &answer, "phone", &phone);
+}
+
+
+/* a token's expiry, bytes 14 to 21 of its header, big-endian */
+
+static time_t
+ngx_fuzz_handle_expires(ngx_pool_t *pool, ngx_str_t *handle)
+{
+    uint64_t    v;
+    ngx_str_t   raw;
+    ngx_uint_t  i;
+
+    raw.data = ngx_pnalloc(pool, ngx_base64_decoded_length(handle->len));
+    if (raw.data == NULL) {
+        ngx_fuzz_fail("ngx_pnalloc() failed");
+    }
+
+    if (ngx_decode_base64url(&raw, handle) != NGX_OK || raw.len < 22) {
+        ngx_fuzz_fail("a handle not of base64url");
+    }
+
+    v = 0;
+
+    for (i = 14; i < 22; i++) {
+        v = (v << 8) | raw.data[i];
+    }
+
+    return (time_t) v;
+}
+
+
+/* the "requestId" string of a JSON text the module wrote */
+
+static ngx_int_t
+ngx_fuzz_handle(ngx_pool_t *pool, ngx_str_t *json, ngx_str_t *handle)
+{
+    cJSON  *parsed, *item;
+
+    parsed = ngx_http_smotp_json_parse(pool, json);
+    item = cJSON_GetObjectItemCaseSensitive(parsed, "requestId");
+
+    if (!cJSON_IsString(item)) {
+        return NGX_ERROR;
+    }
+
+    handle->len = ngx_strlen(item->valuestring);
+    handle->data = ngx_pnalloc(pool, handle->len);
+    if (handle->data == NULL) {
+        ngx_fuzz_fail("ngx_pnalloc() failed");
+    }
+
+    ngx_memcpy(handle->data, item->valuestring, handle->len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A client's requestId: under a secret any bytes but a handle of its own
+ * are refused, with a reason; without one, taken exactly when they are a
+ * valid API id; and the same bytes sealed as a handle's plaintext open
+ * exactly when they hold a valid phone and id, to those
+ */
+
+static void
+ngx_fuzz_request_id(ngx_pool_t *pool, u_char *data, size_t len)
+{
+    size_t                   n;
+    ngx_int_t                rc, valid;
+    ngx_str_t                phone, id;
+    ngx_http_request_t       r;
+    ngx_http_smotp_ctx_t    *ctx;
+    ngx_http_smotp_token_t   token;
+    ngx_http_smotp_field_t   field;
+    u_char                   plain[NGX_HTTP_SMOTP_TOKEN_PLAIN_MAX];
+
+    if (len == 0) {
+        return;
+    }
+
+    ctx = ngx_pcalloc(pool, sizeof(ngx_http_smotp_ctx_t));
+    if (ctx == NULL) {
+        ngx_fuzz_fail("ngx_pcalloc() failed");
+    }
+
+    ctx->endpoint = &ngx_http_smotp_verify_endpoint;
+    ngx_str_null(&phone);
+    ngx_str_null(&id);
+
+    field.type = NGX_HTTP_SMOTP_STRING;
+    field.value.data = data;
+    field.value.len = len;
+
+    ngx_fuzz_request(&r, pool, ngx_fuzz_secret);
+
+    rc = ngx_http_smotp_handle_request_id(&r, ctx, &field);
+
+    if (rc != NGX_HTTP_BAD_REQUEST || ctx->error.len == 0) {
+        ngx_fuzz_fail("bytes the target never sealed taken as a handle");
+    }
+
+    /* without a secret */
+
+    ngx_fuzz_request(&r, pool, NULL);
+    ngx_str_null(&ctx->error);
+
+    rc = ngx_http_smotp_handle_request_id(&r, ctx, &field);
+    valid = ngx_http_smotp_id_valid(&field.value);
+
+    if ((rc == NGX_OK) != (valid == NGX_OK)
+        || (rc != NGX_OK && (rc != NGX_HTTP_BAD_REQUEST
+                             || ctx->error.len == 0)))
+    {
+        ngx_fuzz_fail("an id taken otherwise than id_valid() says");
+    }
+
+    /* the bytes as a handle's plaintext, sealed by the target */
+
+    n = ngx_min(len, NGX_HTTP_SMOTP_TOKEN_PLAIN_MAX);
+
+    token.kind = NGX_HTTP_SMOTP_TOKEN_HANDLE;
+    token.issued = ngx_time();
+    token.expires = token.issued + 60;
+    token.plain.data = data;
+    token.plain.len = n;
+
+    if (ngx_http_smotp_token_seal(pool, ngx_fuzz_secret, &token, &field.value,
+                                  &ngx_fuzz_log)
+        != NGX_OK)
+    {
+        ngx_fuzz_fail("token_seal() failed");
+    }
+
+    /* as a cookie it is of the wrong kind */
+
+    token.kind = NGX_HTTP_SMOTP_TOKEN_COOKIE;
+
+    if (ngx_http_smotp_token_open(ngx_fuzz_secret, &field.value, &token,
+                                  plain, &ngx_fuzz_log)
+        != NGX_DECLINED)
+    {
+        ngx_fuzz_fail("a handle opened as a cookie");
+    }
+
+    valid = 0;
+
+    if (n >= 2 && n >= 2 + (size_t) data[0]) {
+        phone.data = &data[1];
+        phone.len = data[0];
+        id.data = &data[1 + data[0]];
+        id.len = n - 1 - data[0];
+
+        valid = ngx_http_smotp_phone_valid(&phone) == NGX_OK
+                && ngx_http_smotp_id_valid(&id) == NGX_OK;
+    }
+
+    ngx_fuzz_request(&r, pool, ngx_fuzz_secret);
+    ngx_str_null(&ctx->error);
+    ngx_str_null(&ctx->phone);
+    ngx_str_null(&ctx->request_id);
+
+    rc = ngx_http_smotp_handle_request_id(&r, ctx, &field);
+
+    if (!valid) {
+        if (rc != NGX_HTTP_BAD_REQUEST || ctx->error.len == 0) {
+            ngx_fuzz_fail("a handle of no valid phone and id opened");
+        }
+
+        return;
+    }
+
+    if (rc != NGX_OK
+        || ctx->phone.len != phone.len
+        || ngx_memcmp(ctx->phone.data, phone.data, phone.len) != 0
+        || ctx->request_id.len != id.len
+        || ngx_memcmp(ctx->request_id.data, id.data, id.len) != 0)
+    {
+        ngx_fuzz_fail("a handle does not open to its phone and id");
     }
 }
 

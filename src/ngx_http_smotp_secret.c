@@ -45,6 +45,7 @@
 #define NGX_HTTP_SMOTP_TOKEN_SEEN       128
 #define NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT  128
 #define NGX_HTTP_SMOTP_TOKEN_SEEN_PLAIN 32
+#define NGX_HTTP_SMOTP_TOKEN_SEEN_HASH  16
 
 
 /*
@@ -586,7 +587,15 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
     seen = NULL;
 
     if (in->len <= NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT) {
-        seen = &secret->seen[ngx_murmur_hash2(in->data, in->len)
+
+        /*
+         * the slot by the text's last characters, a genuine token's MAC
+         * (ngx_murmur_hash2() shifts signed ints, UB on bytes over 0x7f);
+         * texts made to share a slot only push each other out
+         */
+
+        len = ngx_min(in->len, NGX_HTTP_SMOTP_TOKEN_SEEN_HASH);
+        seen = &secret->seen[ngx_hash_key(in->data + in->len - len, len)
                              % NGX_HTTP_SMOTP_TOKEN_SEEN];
 
         if (seen->len == in->len && seen->kind == token->kind
