@@ -9,11 +9,15 @@ first).  Side by side, in one run, against the same local API stand-in:
           smotp_verify_attempts), none of which refuses: what the checks
           cost (throughput and instructions only)
 
+and, for the gate (issue 10), a GET of a canned app's page through a
+keepalive proxy_pass: ungated, gated by smotp_require with a valid
+cookie, and behind auth_request to a canned session check
+
 and prints one report (also written to build/bench/results.md):
 throughput and latency, in-flight capacity against a slow API, worker
 memory, instructions per request (callgrind) and a CPU profile (perf).
 
-Everything it starts it stops; it listens on BENCH_PORT .. BENCH_PORT+2
+Everything it starts it stops; it listens on BENCH_PORT .. BENCH_PORT+3
 on 127.0.0.1 only.  Settings, from the environment:
 
   BENCH_DURATION=5         seconds of each measured wrk run
@@ -45,7 +49,7 @@ on 127.0.0.1 only.  Settings, from the environment:
   BENCH_CALLGRIND_ARGS=    more valgrind options, e.g. "--cache-sim=yes"
                            (the misses are in the dumps; Ir stays the first
                            event, which the report uses)
-  BENCH_SECTIONS=throughput,inflight,memory,callgrind,perf
+  BENCH_SECTIONS=throughput,gate,inflight,memory,callgrind,perf
   BENCH_PORT=18100
   BENCH_NGINX_CPU=0, BENCH_CLIENT_CPU=1   the CPUs to pin to
 """
@@ -99,7 +103,14 @@ INFLIGHT_VARIANTS = ["plain", "lua", "smotp"]
 ENDPOINTS = ["send", "verify"]
 NAMES = {"plain": "plain proxy_pass", "lua": "Lua (content_by_lua)",
          "smotp": "smotp module", "limits": "smotp with limits",
-         "limits-new": "smotp with limits, new phones"}
+         "limits-new": "smotp with limits, new phones",
+         "open": "proxy_pass, no gate", "gated": "smotp_require, a cookie",
+         "authreq": "auth_request to a session check"}
+
+# the gate's rows: bench.conf's /gate/ locations, each a GET with the
+# cookie (bench.py gets one before measuring)
+GATE_VARIANTS = ["open", "gated", "authreq"]
+PHONE = "+919876543210"
 
 
 def env(name, default, kind=int):
@@ -129,11 +140,12 @@ SYSCALL_REQUESTS = env("BENCH_SYSCALL_REQUESTS", 20000)
 STRAY = env("BENCH_STRAY", 0.05, float)
 RETRIES = env("BENCH_RETRIES", 2)
 SECTIONS = os.environ.get("BENCH_SECTIONS",
-                          "throughput,inflight,memory,callgrind,perf"
+                          "throughput,gate,inflight,memory,callgrind,perf"
                           ).split(",")
 PORT = env("BENCH_PORT", 18100)
 API_PORT = PORT + 1
 SLOW_PORT = PORT + 2
+APP_PORT = PORT + 3
 NCPU = os.cpu_count() or 1
 NGINX_CPU = env("BENCH_NGINX_CPU", 0)
 CLIENT_CPU = env("BENCH_CLIENT_CPU", 1 if NCPU > 1 else 0)
@@ -281,6 +293,7 @@ def render(name, dest, values):
 def start_api():
     conf = render("api.conf", "api.conf", {
         "DIR": DIR, "API_PORT": API_PORT, "API_KEY": API_KEY,
+        "APP_PORT": APP_PORT,
         "API_CPU_MASK": cpu_mask(CLIENT_CPU)})
     p = start(pinned(CLIENT_CPU, [NGINX, "-p", DIR, "-c", conf,
                                   "-e", os.path.join(DIR, "api-error.log")]),
@@ -304,6 +317,7 @@ def start_bench(upstream_port, master="on", wrap=None, name="bench",
     conf = render("bench.conf", name + ".conf", {
         "ACCESS_LOG": access_log,
         "DIR": DIR, "PORT": PORT, "UPSTREAM_PORT": upstream_port,
+        "APP_PORT": APP_PORT,
         "API_KEY": API_KEY, "BENCH": BENCH, "MODULE": MODULE_COPY,
         "MASTER": master, "CPU_MASK": cpu_mask(NGINX_CPU)})
     argv = [NGINX, "-p", DIR, "-c", conf,
@@ -323,6 +337,46 @@ def post(variant, endpoint):
     body = r.read()
     c.close()
     return r.status, body
+
+
+# the cookie of the gate's rows, got by get_cookie() from each nginx started
+COOKIE = [""]
+
+
+def get_cookie():
+    """a send and a verify through /gate/ (the canned API proves any
+    code): the handle, then the cookie every gate row sends; and each row
+    answers what it must, the gated one refusing a request without it"""
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    c.request("POST", "/gate/send", json.dumps({"phoneNumber": PHONE}),
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    handle = json.loads(r.read())["requestId"]
+    c.request("POST", "/gate/verify",
+              json.dumps({"requestId": handle, "otpCode": "123456"}),
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
+    if r.status != 200 or not cookie.startswith("smotp="):
+        raise SystemExit("bench: /gate/verify set no cookie (%d)" % r.status)
+    COOKIE[0] = cookie
+
+    want = dict.fromkeys(GATE_VARIANTS, "phone=%s\n" % PHONE)
+    for v in GATE_VARIANTS:
+        c.request("GET", "/gate/" + v, headers={"Cookie": cookie})
+        r = c.getresponse()
+        body = r.read().decode()
+        if r.status != 200 or body != want[v]:
+            raise SystemExit("bench: /gate/%s answered %d %r, not %r"
+                             % (v, r.status, body, want[v]))
+    c.request("GET", "/gate/gated")
+    r = c.getresponse()
+    r.read()
+    if r.status != 401:
+        raise SystemExit("bench: /gate/gated let a request without the "
+                         "cookie through (%d)" % r.status)
+    c.close()
 
 
 def check_answers():
@@ -375,7 +429,12 @@ def wrk(variant, endpoint, connections, seconds, worker=None, others=(),
         stop_after=None, label=None, during=None, vary=None, vary_from=0):
     """one wrk run on the client CPU; with worker, the worker's CPU time
     per request, and the CPU time of the processes in others; vary
-    different phones (request ids) in turn, from vary_from (PHONES)"""
+    different phones (request ids) in turn, from vary_from (PHONES).  An
+    endpoint of None is a gate's row: a GET of /gate/VARIANT with the
+    cookie"""
+    if endpoint is None:
+        return wrk_get(variant, connections, seconds, worker, others,
+                       stop_after, label, during)
     env_ = dict(os.environ, BENCH_BODY=TEMPLATES[endpoint],
                 BENCH_VARY=str(vary or PHONES), BENCH_VARY_FROM=str(vary_from))
     done_file = os.path.join(DIR, "wrk-done")
@@ -389,7 +448,27 @@ def wrk(variant, endpoint, connections, seconds, worker=None, others=(),
         "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency",
         "--timeout", "10s", "-s", os.path.join(BENCH, "wrk", "post.lua"),
         "http://127.0.0.1:%d/%s/%s" % (PORT, variant, endpoint)])
+    return wrk_run(argv, env_, worker, others, label, during)
 
+
+def wrk_get(variant, connections, seconds, worker, others, stop_after,
+            label, during):
+    env_ = dict(os.environ, BENCH_COOKIE=COOKIE[0])
+    done_file = os.path.join(DIR, "wrk-done")
+    if stop_after:
+        env_["BENCH_STOP_AFTER"] = str(stop_after)
+        env_["BENCH_DONE_FILE"] = done_file
+        if os.path.exists(done_file):
+            os.unlink(done_file)
+        during = stop_when_done
+    argv = pinned(CLIENT_CPU, [
+        "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency",
+        "--timeout", "10s", "-s", os.path.join(BENCH, "wrk", "get.lua"),
+        "http://127.0.0.1:%d/gate/%s" % (PORT, variant)])
+    return wrk_run(argv, env_, worker, others, label, during)
+
+
+def wrk_run(argv, env_, worker, others, label, during):
     before = cpu_ns(worker) if worker else 0
     ticks = user_sys_ticks(worker) if worker else (0, 0)
     obefore = [cpu_ns(p) for p in others]
@@ -622,6 +701,80 @@ def throughput(api):
                 "%.0f, %.1f µs, %.0f%%" % (r["rps"], r["worker_us_per_req"],
                                            100 * r["stray"])
                 for r in runs[v, e])))
+    out()
+    return summary
+
+
+def gate(api):
+    say("bench: the gate, %d x %d s per row, %d connections"
+        % (REPEATS, DURATION, CONNECTIONS))
+    nginx = start_bench(API_PORT)
+    worker = worker_of(nginx)
+    apiw = worker_of(api)
+    get_cookie()
+
+    runs = collections.defaultdict(list)
+    for v in GATE_VARIANTS:
+        wrk(v, None, CONNECTIONS, WARMUP)
+
+    for rep in range(REPEATS):
+        # the three back to back, the order turned round every other round
+        order = GATE_VARIANTS if rep % 2 == 0 else GATE_VARIANTS[::-1]
+        for v in order:
+            for attempt in range(1 + RETRIES):
+                wait_quiet()
+                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                r = wrk(v, None, CONNECTIONS, DURATION, worker, [apiw],
+                        label="gate-%s-%d" % (v, rep + 1))
+                r["wrk_util"] = wrk_cpu_util(ru0, r["rusage"], r["wall"])
+                r["stray"] = max(0.0, r["busy"] - r["worker_util"]
+                                 - r["others_util"][0] - r["wrk_util"])
+                say("  %-8s run %d: %6.0f req/s  p99 %s  worker %.0f%% "
+                    "%.1f µs/req  other processes %.0f%%%s"
+                    % (v, rep + 1, r["rps"], fmt_ms(r["p99"]),
+                       100 * r["worker_util"], r["worker_us_per_req"],
+                       100 * r["stray"], "  (disturbed, again)"
+                       if r["stray"] > STRAY and attempt < RETRIES else ""))
+                if r["stray"] <= STRAY:
+                    break
+            runs[v].append(r)
+
+    stop(nginx)
+
+    out("## The gate (issue 10)")
+    out()
+    out("A GET of one page of a canned app (an nginx `return` on the other "
+        "core, which shows the X-Verified-Phone it is handed) through a "
+        "keepalive proxy_pass, with the cookie a verify set: no gate; "
+        "`smotp_require` (the cookie opened in the access phase, the "
+        "phone handed on); `auth_request` to a canned session check (a "
+        "second keepalive upstream call that answers 204 on the cookie's "
+        "presence, checking nothing: the floor of that design). wrk -t1 "
+        "-c%d, %d runs of %d s per row, interleaved; medians, and each "
+        "round's ratio to the ungated run of the same round."
+        % (CONNECTIONS, REPEATS, DURATION))
+    out()
+    out("| row | req/s | × no gate | × no gate, by round (rounds) | p50 | "
+        "p99 | worker CPU µs/req | × no gate by CPU | errors |")
+    out("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+
+    summary = {}
+    base = runs["open"]
+    for v in GATE_VARIANTS:
+        rs = runs[v]
+        rounds = [r["rps"] / b["rps"] for r, b in zip(rs, base) if b["rps"]]
+        s = summary[v] = {
+            "rps": med([r["rps"] for r in rs]),
+            "us": med([r["worker_us_per_req"] for r in rs]),
+            "rounds": rounds, "paired": med(rounds),
+            "bad": sum(r["errors"] + r["non2xx"] for r in rs)}
+        s["cpu_ratio"] = med([r["worker_us_per_req"] for r in base]) / s["us"]
+        out("| %s | %.0f | %.3f | %.3f (%s) | %s | %s | %.1f | %.3f | %d |"
+            % (NAMES[v], s["rps"], s["rps"] / med([r["rps"] for r in base]),
+               s["paired"], ", ".join("%.3f" % x for x in rounds),
+               fmt_ms(med([r["p50"] for r in rs])),
+               fmt_ms(med([r["p99"] for r in rs])), s["us"],
+               s["cpu_ratio"], s["bad"]))
     out()
     return summary
 
@@ -899,6 +1052,10 @@ def callgrind():
         for e in ENDPOINTS:
             wrk(v, e, 1, 600, stop_after=300)
 
+    get_cookie()
+    for v in GATE_VARIANTS:
+        wrk(v, None, 1, 600, stop_after=300)
+
     # the zone's tree filled with CG_PHONES phones (2 entries each), which
     # the counted sends then find again
     wrk("limits", "send", 8, 3600, stop_after=CG_PHONES, vary=CG_PHONES)
@@ -910,7 +1067,7 @@ def callgrind():
     ctl("--zero")
     files = {}
     for v, e in [(v, e) for v in VARIANTS for e in ENDPOINTS] + [
-            ("limits-new", "send")]:
+            ("limits-new", "send")] + [(v, None) for v in GATE_VARIANTS]:
         before = set(os.listdir(cgdir))
         if v == "limits-new":
             # phones the zone has not seen: their entries made
@@ -959,6 +1116,30 @@ def callgrind():
                 format(round(ir[v, e] - ir["plain", e]), ","),
                 ir[v, e] / ir["plain", e]))
     out()
+    out("The gate's rows (GETs of a canned page with the cookie, see "
+        "\"The gate\"):")
+    out()
+    out("| row | Ir/request | over no gate | × no gate |")
+    out("|---|---|---:|---:|")
+    for v in GATE_VARIANTS:
+        out("| %s | %s | %+s | %.3f |" % (
+            NAMES[v], format(round(ir[v, None]), ","),
+            format(round(ir[v, None] - ir["open", None]), ","),
+            ir[v, None] / ir["open", None]))
+    out()
+    gate_path, gate_n = files["gated", None]
+    rows = [(fn, c / gate_n) for (obj, fn), c in
+            annotate(gate_path, inclusive=True).items()
+            if fn.startswith("ngx_http_smotp")]
+    if rows:
+        out("The module's functions on a gated request, inclusive of their "
+            "callees:")
+        out()
+        out("| function | Ir/request inclusive |")
+        out("|---|---:|")
+        for fn, c in sorted(rows, key=lambda x: -x[1])[:8]:
+            out("| %s | %s |" % (fn, format(round(c), ",")))
+        out()
     out("\"smotp with limits\": the phones of the 2,000 counted sends were "
         "all sent once before (the zone holds %s phones' entries: found in "
         "its tree); \"new phones\": 2,000 phones it has not seen (their "
@@ -1244,7 +1425,7 @@ def module_version():
 def main():
     if not os.path.exists(MODULE):
         raise SystemExit("bench: %s is missing: run make first" % MODULE)
-    for port in (PORT, API_PORT, SLOW_PORT):
+    for port in (PORT, API_PORT, SLOW_PORT, APP_PORT):
         if port_open(port):
             raise SystemExit("bench: port %d is in use (BENCH_PORT=N picks "
                              "another range)" % port)
@@ -1259,6 +1440,11 @@ def main():
         os.makedirs(os.path.join(DIR, d))
 
     shutil.copy2(MODULE, MODULE_COPY)
+
+    # the gate's secret (bench.conf's /gate/ locations)
+    fd = os.open(os.path.join(DIR, "secret"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, (os.urandom(32).hex() + "\n").encode())
+    os.close(fd)
 
     busy = machine_busy()
     t0 = time.time()
@@ -1278,10 +1464,12 @@ def main():
 
     api = start_api()
 
-    tp = inf = mem = cg = None
+    tp = gt = inf = mem = cg = None
     try:
         if "throughput" in SECTIONS:
             tp = throughput(api)
+        if "gate" in SECTIONS:
+            gt = gate(api)
         if "inflight" in SECTIONS:
             inf = inflight(api)
         if "memory" in SECTIONS:
@@ -1319,6 +1507,17 @@ def main():
                                 max(lim["vs_module_rounds"]),
                                 lim["vs_module_cpu"], lim["bad"]),
                             lim["vs_module"] >= 0.97 and not lim["bad"]))
+    if gt:
+        g, a = gt["gated"], gt["authreq"]
+        targets.append(("the gated proxy ≥ 0.97 × the ungated one (issue 10)",
+                        "%.3f × by round (rounds from %.3f to %.3f; %.3f × "
+                        "by worker CPU), %d errors" % (
+                            g["paired"], min(g["rounds"]), max(g["rounds"]),
+                            g["cpu_ratio"], g["bad"]),
+                        g["paired"] >= 0.97 and not g["bad"]))
+        targets.append(("the gate far ahead of auth_request (issue 10)",
+                        "%.2f × auth_request's req/s" % (g["rps"] / a["rps"]),
+                        g["rps"] > 1.2 * a["rps"]))
     if cg:
         # a send counts 5 limits, a verify its wrong codes and 1 limit
         for e, checks in (("send", 5), ("verify", 2)):
@@ -1352,7 +1551,7 @@ def main():
     body = report[header:]
     del report[header:]
     if targets:
-        out("## Targets (issues 4 and 13)")
+        out("## Targets (issues 4, 10 and 13)")
         out()
         out("| target | measured | |")
         out("|---|---|---|")

@@ -72,7 +72,7 @@ if [ "${1:-}" = --build ]; then
 fi
 
 reports=$build/reports
-rm -rf "$reports" "$build/servroot"
+rm -rf "$reports" "$build"/servroot*
 mkdir -p "$reports"
 
 # fast_unwind_on_malloc=0: Debian's OpenSSL has no frame pointers, and a

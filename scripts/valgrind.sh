@@ -40,7 +40,7 @@ fi
     ""
 
 logs=$build/logs
-rm -rf "$logs" "$build/servroot"
+rm -rf "$logs" "$build"/servroot*
 mkdir -p "$logs"
 
 # a string, not a number: Test::Nginx then runs "valgrind -q $value nginx"

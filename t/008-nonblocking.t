@@ -5,6 +5,9 @@
 # server), and the main request proxies to /fast on the same server.  The
 # error log's order proves which finished first: /fast's rewrite_log line
 # must come before the send's "OTP sent" line, 2 s later.
+#
+# smotp-test: serial (its times are asserted: scripts/test.sh runs it
+# alone, after the shards, not beside another file under valgrind)
 
 use FindBin;
 use lib "$FindBin::Bin/inc";

@@ -2,6 +2,9 @@
 # visitor's answer, how many calls the stand-in saw, and how many SMS it
 # "sent": never more than one per send, however many attempts it took.
 # smotp_retries 2 and smotp_retry_backoff 200ms 2s are the defaults.
+#
+# smotp-test: serial (its times are asserted: scripts/test.sh runs it
+# alone, after the shards, not beside another file under valgrind)
 
 use FindBin;
 use lib "$FindBin::Bin/inc";

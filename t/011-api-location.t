@@ -3,6 +3,9 @@
 # an error_page, an X-Accel-Redirect in the answer) never breaks the
 # module's promises: an answer by smotp_deadline and no connection left
 # behind, the API's status mapped, and the key going nowhere but the API.
+#
+# smotp-test: serial (its times are asserted: scripts/test.sh runs it
+# alone, after the shards, not beside another file under valgrind)
 
 use FindBin;
 use lib "$FindBin::Bin/inc";

@@ -1,6 +1,9 @@
 # The API's Retry-After given as an HTTP date (RFC 9110 allows it as well
 # as seconds), and the Retry-After values the module does not use.  Each
 # row shows the visitor's answer and how many calls the stand-in saw.
+#
+# smotp-test: serial (its times are asserted: scripts/test.sh runs it
+# alone, after the shards, not beside another file under valgrind)
 
 use FindBin;
 use lib "$FindBin::Bin/inc";

@@ -2,6 +2,12 @@
 # $smotp_api_time in an access log (logs/access.log, which the block's
 # access_log checks read), plain and as JSON; the phone number is never
 # written whole.
+#
+# TEST 2's time is under 0.9 s: its two backoffs alone are 0.8 s, which
+# the time leaves out (under valgrind each attempt is slower).
+#
+# smotp-test: serial (its times are asserted: scripts/test.sh runs it
+# alone, after the shards, not beside another file under valgrind)
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
@@ -79,7 +85,7 @@ POST /auth/send-otp
 Content-Type: application/json
 --- error_code: 200
 --- access_log eval
-qr/^smotp \/auth\/send-otp phone=\[\+91\*{6}2402\] result=\[sent\] attempts=\[3\] time=\[0\.[2-5]\d{2}\]$/
+qr/^smotp \/auth\/send-otp phone=\[\+91\*{6}2402\] result=\[sent\] attempts=\[3\] time=\[0\.[2-8]\d{2}\]$/
 
 
 

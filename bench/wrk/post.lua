@@ -24,8 +24,6 @@ wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY") or '{"phoneNumber":"+919876543210"}'
 wrk.headers["Content-Type"] = "application/json"
 
-local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "")
-local done_file = os.getenv("BENCH_DONE_FILE")
 local vary = tonumber(os.getenv("BENCH_VARY") or "")
 local vary_from = tonumber(os.getenv("BENCH_VARY_FROM") or "") or 0
 
@@ -53,18 +51,6 @@ if vary then
     end
 end
 
-if stop_after then
-    local n = 0
-
-    response = function(status, headers, body)
-        n = n + 1
-
-        if n == stop_after then
-            wrk.thread:stop()
-
-            if done_file then
-                io.open(done_file, "w"):close()
-            end
-        end
-    end
-end
+-- the BENCH_STOP_AFTER stop, shared with get.lua
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
+       .. "stop_after.lua")
