@@ -11,6 +11,7 @@ dir=$root/build/demo
 port=${DEMO_PORT:-8080}
 api_http_port=${DEMO_API_HTTP_PORT:-19860}
 api_port=${DEMO_API_PORT:-19861}
+app_port=${DEMO_APP_PORT:-19862}
 nginx=${NGINX:-/usr/sbin/nginx}
 key=sm_demo_0123456789abcdef
 
@@ -20,9 +21,12 @@ check=
 mkdir -p "$dir/tmp"
 umask 077
 echo "$key" > "$dir/smotp.key"
+[ -s "$dir/smotp.secret" ] || openssl rand -hex 32 > "$dir/smotp.secret"
 umask 022
 
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@API_PORT@|$api_port|g" \
+    -e "s|@API_HTTP_PORT@|$api_http_port|g" -e "s|@APP_PORT@|$app_port|g" \
+    -e "s|@ROOT@|$root|g" \
     -e "s|@MODULE@|$root/build/ngx_http_smotp_module.so|g" \
     "$root/demo/nginx.conf.in" > "$dir/nginx.conf"
 
@@ -32,11 +36,15 @@ sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@API_PORT@|$api_port|g" \
 
 stop() {
     [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2> /dev/null || true
+    [ -n "${app_pid:-}" ] && kill "$app_pid" 2> /dev/null || true
     [ -n "${tail_pid:-}" ] && kill "$tail_pid" 2> /dev/null || true
     "$root/scripts/standin.sh" stop "$dir"
 }
 trap stop EXIT
 trap 'exit 0' INT TERM
+
+python3 "$root/demo/app.py" "$app_port" 2>> "$dir/app.log" &
+app_pid=$!
 
 "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
 nginx_pid=$!
@@ -51,20 +59,50 @@ url=http://127.0.0.1:$port
 phone=+919876543210
 
 if [ -n "$check" ]; then
+    fail() { echo "demo: FAILED: $*" >&2; exit 1; }
+    jar=$dir/cookies.txt
+    rm -f "$jar"
+
+    # the app's page without a proof: sent to the sign-in page
+    loc=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$url/app/")
+    echo "app:    $loc"
+    case "$loc" in
+    "302 $url/signin/?next=/app/") ;;
+    *) fail "the gate did not redirect to the sign-in page" ;;
+    esac
+    curl -sSf -o /dev/null "$url/signin/" || fail "no sign-in page"
+
     sent=$(curl -sS -H 'Content-Type: application/json' \
                 -d "{\"phoneNumber\":\"$phone\"}" "$url/auth/send-otp")
     echo "send:   $sent"
-    sms=$(curl -sS "http://127.0.0.1:$api_http_port/_test/inbox?phone=%2B${phone#+}")
-    id=$(echo "$sms" | sed -n 's/.*"requestId": *"\([^"]*\)".*/\1/p')
+    handle=$(echo "$sent" | sed -n 's/.*"requestId":"\([^"]*\)".*/\1/p')
+    sms=$(curl -sS "$url/demo/inbox?phone=%2B${phone#+}")
     code=$(echo "$sms" | sed -n 's/.*"code": *"\([0-9]*\)".*/\1/p')
-    verified=$(curl -sS -H 'Content-Type: application/json' \
-                    -d "{\"requestId\":\"$id\",\"otpCode\":\"$code\"}" \
+    if [ -z "$handle" ] || [ -z "$code" ]; then fail "no handle or no SMS"; fi
+
+    verified=$(curl -sS -c "$jar" -H 'Content-Type: application/json' \
+                    -d "{\"requestId\":\"$handle\",\"otpCode\":\"$code\"}" \
                     "$url/auth/verify-otp")
     echo "verify: $verified"
-    case "$sent$verified" in
-    *'"requestId":"'"$id"'"'*'{"verified":true}') echo "demo: ok" ;;
-    *) echo "demo: FAILED" >&2; exit 1 ;;
+    [ "$verified" = '{"verified":true,"phone":"+91******3210"}' ] \
+        || fail "not verified"
+    grep -q 'smotp' "$jar" || fail "no cookie"
+
+    # with the cookie the app answers, and names the phone nginx gave it
+    # (a forged header of the visitor's own is dropped)
+    page=$(curl -sS -b "$jar" -H 'X-Verified-Phone: +10000000000' "$url/app/")
+    case "$page" in
+    *"<strong id=\"phone\">$phone</strong>"*) echo "app:    signed in as $phone" ;;
+    *) fail "the app did not get the verified phone" ;;
     esac
+
+    out=$(curl -sS -b "$jar" -c "$jar" -X POST "$url/auth/logout")
+    echo "logout: $out"
+    [ "$out" = '{"loggedOut":true}' ] || fail "no logout"
+    code=$(curl -sS -b "$jar" -o /dev/null -w '%{http_code}' "$url/app/")
+    [ "$code" = 302 ] || fail "the app answered $code after logout"
+
+    echo "demo: ok"
     exit 0
 fi
 
@@ -73,12 +111,16 @@ cat << END
   nginx with ngx_http_smotp_module is on $url, in front of the local
   StartMessaging stand-in (it prints each SMS below instead of sending it).
 
-  Send a code:
+  Open $url/ in a browser: the app sends you to the sign-in page; the
+  code appears in its demo inbox panel (and below).
+
+  Or with curl. Send a code:
 
     curl -s $url/auth/send-otp -H 'Content-Type: application/json' \\
          -d '{"phoneNumber":"$phone"}'
 
-  Verify it, with the requestId from the answer and the code from the SMS:
+  Verify it, with the requestId (a handle) from the answer and the code
+  from the SMS:
 
     curl -s $url/auth/verify-otp -H 'Content-Type: application/json' \\
          -d '{"requestId":"REQUEST_ID","otpCode":"CODE"}'
