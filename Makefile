@@ -20,7 +20,7 @@ DESTDIR     ?=
 MODULES_DIR ?= /usr/lib/nginx/modules
 SHARE_DIR   ?= /usr/share/nginx/smotp
 
-.PHONY: all deps demo test test-reload install clean bench coverage
+.PHONY: all deps demo test test-browser test-reload install clean bench coverage
 
 all: $(MODULE)
 
@@ -36,6 +36,11 @@ $(MODULE): $(NGINX_BUILD)/objs/Makefile $(SOURCES)
 
 demo: deps all
 	scripts/demo.sh
+
+# Debian's chromium walks the demo (scripts/browser-test.py); screenshots
+# in build/browser/
+test-browser: deps all
+	/usr/bin/python3 scripts/browser-test.py
 
 test: deps all
 	scripts/test.sh
