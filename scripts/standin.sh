@@ -17,23 +17,29 @@ start)
 
     mkdir -p "$dir"
     "$root/t/standin/make-certs.sh" "$dir/certs"
+    rm -f "$dir/standin.pid"
 
     python3 "$root/t/standin/smotp_standin.py" \
         --port "$port" --tls-port "$tls_port" \
         --cert "$dir/certs/server.crt" --key "$dir/certs/server.key" \
         --pid-file "$dir/standin.pid" "$@" \
         > "$dir/standin.log" 2>&1 &
+    pid=$!
 
+    # ready when this very process has bound both ports and written its
+    # pid file: an older stand-in still on the ports (one that did not
+    # stop) answers a port probe too, and its counts would be taken for
+    # this one's
     for _ in $(seq 1 100); do
-        if (exec 3<> "/dev/tcp/127.0.0.1/$tls_port") 2> /dev/null \
-           && (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null
-        then
+        if [ "$(cat "$dir/standin.pid" 2> /dev/null)" = "$pid" ]; then
             exit 0
         fi
+        kill -0 "$pid" 2> /dev/null || break
         sleep 0.1
     done
 
-    echo "the API stand-in did not start:" >&2
+    kill "$pid" 2> /dev/null || true
+    echo "the API stand-in did not start on ports $port and $tls_port:" >&2
     cat "$dir/standin.log" >&2
     exit 1
     ;;
@@ -50,6 +56,11 @@ stop)
             kill -0 "$pid" 2> /dev/null || break
             sleep 0.1
         done
+        if kill -0 "$pid" 2> /dev/null; then
+            echo "the API stand-in $pid did not stop: killed" >&2
+            kill -9 "$pid" 2> /dev/null || true
+            sleep 0.1
+        fi
     fi
     ;;
 esac

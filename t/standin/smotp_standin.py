@@ -1054,9 +1054,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smotp-standin: cannot start: {e}", file=sys.stderr)
         return 1
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # a plain flag: the handler runs in the main thread between two of its
+    # bytecodes, and a threading.Event's set() there would take the lock
+    # its wait() may hold at that moment, and hang the stand-in for good
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(True))
 
     for _, server in servers:
         threading.Thread(target=server.serve_forever, kwargs={
@@ -1069,8 +1072,8 @@ def main(argv: list[str] | None = None) -> int:
                          for scheme, s in servers)
         app.say(f"smotp stand-in listening on {urls}")
 
-    while not stop.wait(0.5):
-        pass
+    while not stop:
+        time.sleep(0.2)
 
     for _, server in servers:
         server.shutdown()
