@@ -10,6 +10,7 @@
 
 #include "src/ngx_http_smotp.h"
 #include "src/ngx_http_smotp_cookie.h"
+#include "src/ngx_http_smotp_fleet.h"
 #include "src/ngx_http_smotp_handle.h"
 #include "src/ngx_http_smotp_handler.h"
 #include "src/ngx_http_smotp_key.h"
@@ -17,6 +18,7 @@
 #include "src/ngx_http_smotp_metrics.h"
 #include "src/ngx_http_smotp_origin.h"
 #include "src/ngx_http_smotp_prefix.h"
+#include "src/ngx_http_smotp_redis.h"
 #include "src/ngx_http_smotp_require.h"
 #include "src/ngx_http_smotp_response.h"
 #include "src/ngx_http_smotp_secret.h"
@@ -192,11 +194,32 @@ static ngx_command_t  ngx_http_smotp_commands[] = {
       &ngx_http_smotp_deadline_post },
 
     { ngx_string("smotp_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_smotp_zone,
-      0,
+      NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("smotp_redis_pass"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_redis_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_redis_password_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_smotp_redis_password_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smotp_redis_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_smotp_loc_conf_t, redis_timeout),
+      &ngx_http_smotp_deadline_post },
 
     { ngx_string("smotp_limit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
@@ -310,6 +333,10 @@ ngx_http_smotp_init(ngx_conf_t *cf)
         rc = ngx_http_smotp_require_init(cf);
     }
 
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_fleet_init(cf);
+    }
+
     ngx_http_smotp_test_number_init(cf);
 
     return rc;
@@ -330,6 +357,7 @@ ngx_http_smotp_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     smcf->metrics = NULL;
+     *     smcf->remote_zones = NULL;
      */
 
     return smcf;
@@ -398,6 +426,7 @@ ngx_http_smotp_create_loc_conf(ngx_conf_t *cf)
     conf->handle_ttl = NGX_CONF_UNSET_MSEC;
     conf->cookie = NGX_CONF_UNSET_PTR;
     conf->require = NGX_CONF_UNSET;
+    conf->redis_timeout = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -461,6 +490,10 @@ ngx_http_smotp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                              "");
 
     if (ngx_http_smotp_require_merge(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_smotp_redis_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -156,12 +156,19 @@ typedef struct {
     ngx_http_smotp_cookie_t    *cookie;
     ngx_flag_t                  require;
     ngx_str_t                   require_redirect;
+
+    /* smotp_redis_pass (ngx_http_smotp_redis.c) */
+    ngx_http_upstream_conf_t   *redis;
+    ngx_msec_t                  redis_timeout;
+    ngx_str_t                   redis_auth;     /* the AUTH command, RESP */
 } ngx_http_smotp_loc_conf_t;
 
 
 typedef struct {
     /* the counters' zone (ngx_http_smotp_metrics.c), with any endpoint */
     ngx_shm_zone_t             *metrics;
+    /* the smotp_zone ... redis= zones, keyed at postconfiguration */
+    ngx_array_t                *remote_zones;
 } ngx_http_smotp_main_conf_t;
 
 
@@ -231,6 +238,11 @@ struct ngx_http_smotp_ctx_s {
     ngx_uint_t                  limit_status;
     ngx_uint_t                  limit_wait;
 
+    /* the reservation in Redis (ngx_http_smotp_fleet.c), once it is back */
+    ngx_int_t                   fleet_rc;
+    ngx_uint_t                  fleet_refused;
+    ngx_msec_t                  fleet_wait;
+
     unsigned                    form:1;
     unsigned                    denied_prefix:1;
     unsigned                    verified:1;
@@ -245,6 +257,7 @@ struct ngx_http_smotp_ctx_s {
     unsigned                    replaced:1;
     unsigned                    replacement_sent:1;
     unsigned                    gate:1;
+    unsigned                    fleet_waiting:1;
 };
 
 

@@ -3,8 +3,9 @@
  * Copyright (C) ngx_http_smotp_module authors
  *
  * The content handler of every endpoint: the request's way is method and
- * headers checked -> body read -> fields validated by the endpoint -> API
- * call -> the endpoint's answer (or, for a logout, its own answer).
+ * headers checked -> body read -> fields validated by the endpoint -> the
+ * abuse limits (which may wait for Redis) -> API call -> the endpoint's
+ * answer (or, for a logout, its own answer).
  */
 
 
@@ -18,6 +19,9 @@
 
 
 static void ngx_http_smotp_body_handler(ngx_http_request_t *r);
+static void ngx_http_smotp_limits_handler(ngx_http_request_t *r);
+static void ngx_http_smotp_handler_end(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_int_t rc);
 
 
 ngx_int_t
@@ -133,12 +137,53 @@ ngx_http_smotp_body_handler(ngx_http_request_t *r)
         if (rc == NGX_DECLINED) {
             rc = ngx_http_smotp_limit_check(r, ctx);
 
+            if (rc == NGX_AGAIN) {
+
+                /* counts taken in Redis: the request goes on when back */
+
+                r->read_event_handler = ngx_http_test_reading;
+                r->write_event_handler = ngx_http_smotp_limits_handler;
+                return;
+            }
+
             if (rc == NGX_OK) {
                 rc = ngx_http_smotp_call(r, ctx);
             }
         }
     }
 
+    ngx_http_smotp_handler_end(r, ctx, rc);
+}
+
+
+static void
+ngx_http_smotp_limits_handler(ngx_http_request_t *r)
+{
+    ngx_int_t              rc;
+    ngx_http_smotp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_smotp_module);
+
+    if (ctx->fleet_waiting) {
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    rc = ngx_http_smotp_limit_resume(r, ctx);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_smotp_call(r, ctx);
+    }
+
+    ngx_http_smotp_handler_end(r, ctx, rc);
+}
+
+
+static void
+ngx_http_smotp_handler_end(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_int_t rc)
+{
     if (rc == NGX_DONE) {
         /* the API call is under way: the subrequest holds the request */
         return;

@@ -7,12 +7,14 @@
  * wrong codes of a verify's request (smotp_verify_attempts), the gap
  * between two sends to one phone (smotp_resend_interval), and every
  * smotp_limit that applies.  Each count is taken before the call, in the
- * shared zone (ngx_http_smotp_zone.c), so that concurrent requests are
- * counted exactly, and given back when the call comes to nothing.
+ * shared zone (ngx_http_smotp_zone.c), or in Redis for a zone of a fleet
+ * (ngx_http_smotp_fleet.c), so that concurrent requests are counted
+ * exactly, and given back when the call comes to nothing.
  */
 
 
 #include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_fleet.h"
 #include "ngx_http_smotp_phone.h"
 #include "ngx_http_smotp_zone.h"
 
@@ -53,6 +55,15 @@ typedef struct {
 
 static ngx_int_t ngx_http_smotp_limit_checks(ngx_conf_t *cf,
     ngx_http_smotp_loc_conf_t *conf);
+static ngx_int_t ngx_http_smotp_limit_fleet(ngx_conf_t *cf,
+    ngx_http_smotp_loc_conf_t *conf);
+static ngx_int_t ngx_http_smotp_limit_taken(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_int_t rc, ngx_uint_t refused,
+    ngx_msec_t wait);
+static ngx_int_t ngx_http_smotp_limit_fallback(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
+static void ngx_http_smotp_limit_drop(ngx_http_smotp_ctx_t *ctx,
+    ngx_uint_t remote);
 static ngx_int_t ngx_http_smotp_limit_of(ngx_conf_t *cf,
     ngx_array_t *checks, ngx_shm_zone_t *zone, ngx_http_smotp_zone_kind_e kind,
     ngx_http_smotp_limit_status_e status, char *directive, char *id,
@@ -524,6 +535,70 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
         *check = &limit[i];
     }
 
+    return ngx_http_smotp_limit_fleet(cf, conf);
+}
+
+
+/*
+ * A location's counts in Redis: of one zone (one call takes them all),
+ * as many as a call takes, and not yet for a resend, whose send's phone
+ * is recorded in shared memory alone
+ */
+
+static ngx_int_t
+ngx_http_smotp_limit_fleet(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
+{
+    ngx_uint_t                i, n;
+    ngx_shm_zone_t           *zone;
+    ngx_http_smotp_limit_t  **check;
+
+    if (conf->endpoint == NULL) {
+        return NGX_OK;
+    }
+
+    check = conf->checks->elts;
+    zone = NULL;
+    n = 0;
+
+    for (i = 0; i < conf->checks->nelts; i++) {
+
+        if (ngx_http_smotp_zone_remote(check[i]->zone) == NULL) {
+            continue;
+        }
+
+        if (zone && zone != check[i]->zone) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "the limits of a location may be in one "
+                               "smotp_zone with redis= only: \"%V\" and "
+                               "\"%V\" are two", &zone->shm.name,
+                               &check[i]->zone->shm.name);
+            return NGX_ERROR;
+        }
+
+        zone = check[i]->zone;
+        n++;
+    }
+
+    if (zone == NULL) {
+        return NGX_OK;
+    }
+
+    if (conf->endpoint == &ngx_http_smotp_resend_endpoint) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "smotp_resend cannot count in smotp_zone \"%V\" "
+                           "with redis= yet: give its location a zone of "
+                           "shared memory", &zone->shm.name);
+        return NGX_ERROR;
+    }
+
+    if (n > NGX_HTTP_SMOTP_FLEET_HOLDS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "at most %d limits of a location may be in "
+                           "smotp_zone \"%V\" with redis=",
+                           NGX_HTTP_SMOTP_FLEET_HOLDS, &zone->shm.name);
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
 }
 
@@ -578,7 +653,9 @@ ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_array_t *checks,
 
 /*
  * NGX_OK when every limit lets the request through (its counts taken),
- * else the refusal's status with ctx->error set, no count kept
+ * else the refusal's status with ctx->error set, no count kept; NGX_AGAIN
+ * while counts are taken in Redis: the request is posted when they are
+ * back, and ngx_http_smotp_limit_resume() answers then
  */
 
 ngx_int_t
@@ -586,7 +663,7 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
     ngx_int_t                   rc;
     ngx_str_t                   key;
-    ngx_uint_t                  i, refused;
+    ngx_uint_t                  i, refused, remote;
     ngx_msec_t                  wait;
     ngx_http_smotp_hold_t      *hold;
     ngx_http_smotp_limit_t    **check, *limit;
@@ -619,6 +696,7 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     }
 
     check = slcf->checks->elts;
+    remote = 0;
 
     for (i = 0; i < slcf->checks->nelts; i++) {
         limit = check[i];
@@ -641,13 +719,169 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         hold->kind = limit->kind;
         hold->period = limit->period;
         hold->limit = limit->count;
+        hold->remote = (ngx_http_smotp_zone_remote(limit->zone) != NULL);
         hold->data = limit;
         hold->hash = ngx_http_smotp_zone_hash(limit->zone, &limit->name,
                                               limit->kind, &limit->rate,
                                               &key);
+        remote += hold->remote;
     }
 
-    rc = ngx_http_smotp_zone_reserve(&ctx->holds, &refused, &wait);
+    rc = ngx_http_smotp_zone_reserve(&ctx->holds, 0, &refused, &wait);
+
+    if (rc != NGX_OK || remote == 0) {
+        return ngx_http_smotp_limit_taken(r, ctx, rc, refused, wait);
+    }
+
+    /* the fleet's counts, in Redis: the request waits for them */
+
+    if (ngx_http_smotp_fleet_reserve(r, ctx) == NGX_DONE) {
+        return NGX_AGAIN;
+    }
+
+    return ngx_http_smotp_limit_fallback(r, ctx);
+
+failed:
+
+    /* no count could be taken: the limits are not let go of, the request is */
+
+    ctx->holds.nelts = 0;
+
+    ngx_str_set(&ctx->error, "OTP service unavailable");
+
+    return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
+/*
+ * The counts in Redis are back (ctx->fleet_rc): the request goes on as
+ * ngx_http_smotp_limit_check() would have answered
+ */
+
+ngx_int_t
+ngx_http_smotp_limit_resume(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_uint_t  i;
+
+    if (ctx->fleet_rc == NGX_OK) {
+        return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
+    }
+
+    if (ctx->fleet_rc == NGX_BUSY) {
+
+        /* the shared memory's counts, taken before, are given back */
+
+        for (i = 0; i < ctx->holds.nelts; i++) {
+            if (!((ngx_http_smotp_hold_t *) ctx->holds.elts)[i].remote) {
+                ngx_http_smotp_zone_release(
+                                 &((ngx_http_smotp_hold_t *) ctx->holds.elts)[i]);
+            }
+        }
+
+        return ngx_http_smotp_limit_taken(r, ctx, NGX_BUSY,
+                                          ctx->fleet_refused, ctx->fleet_wait);
+    }
+
+    return ngx_http_smotp_limit_fallback(r, ctx);
+}
+
+
+/*
+ * Redis failed: the zone's on_error says what its counts become.  With
+ * "local" the zone's own shared memory takes them; with "allow" the
+ * request goes uncounted by them; with "deny" it is refused.
+ */
+
+static ngx_int_t
+ngx_http_smotp_limit_fallback(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_int_t                      rc;
+    ngx_uint_t                     i, refused;
+    ngx_msec_t                     wait;
+    ngx_http_smotp_hold_t         *hold;
+    ngx_http_smotp_zone_remote_t  *remote;
+
+    hold = ctx->holds.elts;
+    remote = NULL;
+
+    for (i = 0; i < ctx->holds.nelts; i++) {
+        if (hold[i].remote) {
+            remote = ngx_http_smotp_zone_remote(hold[i].zone);
+            break;
+        }
+    }
+
+    switch (remote->on_error) {
+
+    case NGX_HTTP_SMOTP_ZONE_ON_ERROR_ALLOW:
+        ngx_http_smotp_limit_drop(ctx, 1);
+        return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
+
+    case NGX_HTTP_SMOTP_ZONE_ON_ERROR_DENY:
+        for (i = 0; i < ctx->holds.nelts; i++) {
+            if (!hold[i].remote) {
+                ngx_http_smotp_zone_release(&hold[i]);
+            }
+        }
+
+        return ngx_http_smotp_limit_taken(r, ctx, NGX_ERROR, 0, 0);
+    }
+
+    rc = ngx_http_smotp_zone_reserve(&ctx->holds, 1, &refused, &wait);
+
+    if (rc != NGX_OK) {
+        for (i = 0; i < ctx->holds.nelts; i++) {
+            if (!hold[i].remote) {
+                ngx_http_smotp_zone_release(&hold[i]);
+            }
+        }
+
+        return ngx_http_smotp_limit_taken(r, ctx, rc, refused, wait);
+    }
+
+    /* now counts of the shared memory: given back there, if need be */
+
+    for (i = 0; i < ctx->holds.nelts; i++) {
+        hold[i].remote = 0;
+    }
+
+    return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
+}
+
+
+/* the holds of one side forgotten: they were never taken */
+
+static void
+ngx_http_smotp_limit_drop(ngx_http_smotp_ctx_t *ctx, ngx_uint_t remote)
+{
+    ngx_uint_t              i, n;
+    ngx_http_smotp_hold_t  *hold;
+
+    hold = ctx->holds.elts;
+    n = 0;
+
+    for (i = 0; i < ctx->holds.nelts; i++) {
+        if (hold[i].remote != remote) {
+            hold[n++] = hold[i];
+        }
+    }
+
+    ctx->holds.nelts = n;
+}
+
+
+/*
+ * What the reserve said, as the request's answer: NGX_OK, or a refusal
+ * with none of its counts kept
+ */
+
+static ngx_int_t
+ngx_http_smotp_limit_taken(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_int_t rc, ngx_uint_t refused, ngx_msec_t wait)
+{
+    ngx_http_smotp_hold_t   *hold;
+    ngx_http_smotp_limit_t  *limit;
 
     if (rc == NGX_BUSY) {
         hold = ctx->holds.elts;
@@ -660,22 +894,19 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     }
 
     if (rc != NGX_OK) {
-        goto failed;
+
+        /* no count could be taken: the limits are not let go of, the request is */
+
+        ctx->holds.nelts = 0;
+
+        ngx_str_set(&ctx->error, "OTP service unavailable");
+
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
     ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_PASSED;
 
     return NGX_OK;
-
-failed:
-
-    /* no count could be taken: the limits are not let go of, the request is */
-
-    ctx->holds.nelts = 0;
-
-    ngx_str_set(&ctx->error, "OTP service unavailable");
-
-    return NGX_HTTP_SERVICE_UNAVAILABLE;
 }
 
 
@@ -770,10 +1001,14 @@ ngx_http_smotp_limit_refuse(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 void
 ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
-    ngx_uint_t              i;
+    ngx_uint_t              i, nclear, nrelease;
     ngx_http_smotp_hold_t  *hold;
+    ngx_http_smotp_hold_t  *clear[NGX_HTTP_SMOTP_FLEET_HOLDS];
+    ngx_http_smotp_hold_t  *release[NGX_HTTP_SMOTP_FLEET_HOLDS];
 
     hold = ctx->holds.elts;
+    nclear = 0;
+    nrelease = 0;
 
     for (i = 0; i < ctx->holds.nelts; i++) {
 
@@ -783,7 +1018,13 @@ ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
                 || ctx->api_status == NGX_HTTP_NOT_FOUND
                 || ctx->api_status == 410)
             {
-                ngx_http_smotp_zone_clear(&hold[i]);
+                if (hold[i].remote) {
+                    clear[nclear++] = &hold[i];
+
+                } else {
+                    ngx_http_smotp_zone_clear(&hold[i]);
+                }
+
                 continue;
             }
         }
@@ -792,7 +1033,22 @@ ngx_http_smotp_limit_finish(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
             continue;
         }
 
-        ngx_http_smotp_zone_release(&hold[i]);
+        if (hold[i].remote) {
+            release[nrelease++] = &hold[i];
+
+        } else {
+            ngx_http_smotp_zone_release(&hold[i]);
+        }
+    }
+
+    /* at most FLEET_HOLDS are remote: the location's merge saw to it */
+
+    if (nclear) {
+        ngx_http_smotp_fleet_release(r, ctx, clear, nclear, 1);
+    }
+
+    if (nrelease) {
+        ngx_http_smotp_fleet_release(r, ctx, release, nrelease, 0);
     }
 
     ctx->holds.nelts = 0;

@@ -32,6 +32,8 @@ char *ngx_http_smotp_limit_merge(ngx_conf_t *cf,
 
 ngx_int_t ngx_http_smotp_limit_check(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
+ngx_int_t ngx_http_smotp_limit_resume(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx);
 void ngx_http_smotp_limit_finish(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 ngx_int_t ngx_http_smotp_limit_status_variable(ngx_http_request_t *r,

@@ -83,6 +83,8 @@ typedef struct {
 
 struct ngx_http_smotp_secret_s {
     ngx_array_t                 keys;     /* of ngx_http_smotp_secret_key_t */
+    /* the first line's, naming the counts of a fleet (a Redis zone) */
+    u_char                      names[32];
     EVP_MD_CTX                 *md;       /* the one being computed */
     ngx_http_smotp_token_seen_t  seen[NGX_HTTP_SMOTP_TOKEN_SEEN];
 };
@@ -385,11 +387,11 @@ ngx_http_smotp_secret_derive(ngx_http_smotp_secret_t *secret, u_char *s,
     unsigned int                  n;
     ngx_http_smotp_secret_key_t  *key;
     u_char                        prk[EVP_MAX_MD_SIZE];
-    u_char                        okm[3][EVP_MAX_MD_SIZE];
+    u_char                        okm[4][EVP_MAX_MD_SIZE];
     u_char                        in[32];
 
     static const char  *infos[] = {
-        "smotp sign", "smotp encrypt", "smotp key id"
+        "smotp sign", "smotp encrypt", "smotp key id", "smotp names"
     };
 
     if (HMAC(EVP_sha256(), "smotp v1", sizeof("smotp v1") - 1, s, len,
@@ -399,7 +401,7 @@ ngx_http_smotp_secret_derive(ngx_http_smotp_secret_t *secret, u_char *s,
         return NGX_ERROR;
     }
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 4; i++) {
         info = ngx_cpymem(in, infos[i], ngx_strlen(infos[i]));
         *info++ = 0x01;
 
@@ -407,6 +409,10 @@ ngx_http_smotp_secret_derive(ngx_http_smotp_secret_t *secret, u_char *s,
         {
             return NGX_ERROR;
         }
+    }
+
+    if (secret->keys.nelts == 0) {
+        ngx_memcpy(secret->names, okm[3], sizeof(secret->names));
     }
 
     key = ngx_array_push(&secret->keys);
@@ -433,6 +439,31 @@ ngx_http_smotp_secret_derive(ngx_http_smotp_secret_t *secret, u_char *s,
 
     ngx_explicit_memzero(okm, sizeof(okm));
     ngx_explicit_memzero(prk, sizeof(prk));
+
+    return NGX_OK;
+}
+
+
+/*
+ * The key that names the entries of a Redis zone, the same on every
+ * server of the file's first line: HMAC(names key, zone name), 16 bytes
+ */
+
+ngx_int_t
+ngx_http_smotp_secret_names(ngx_http_smotp_secret_t *secret, ngx_str_t *name,
+    u_char *out)
+{
+    u_char  mac[EVP_MAX_MD_SIZE];
+
+    if (HMAC(EVP_sha256(), secret->names, sizeof(secret->names), name->data,
+             name->len, mac, NULL)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out, mac, 16);
+    ngx_explicit_memzero(mac, sizeof(mac));
 
     return NGX_OK;
 }

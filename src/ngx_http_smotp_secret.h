@@ -35,6 +35,8 @@ typedef struct {
 
 char *ngx_http_smotp_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_http_smotp_secret_names(ngx_http_smotp_secret_t *secret,
+    ngx_str_t *name, u_char *out);
 ngx_int_t ngx_http_smotp_token_seal(ngx_pool_t *pool,
     ngx_http_smotp_secret_t *secret, ngx_http_smotp_token_t *token,
     ngx_str_t *out, ngx_log_t *log);

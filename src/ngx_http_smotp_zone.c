@@ -65,6 +65,9 @@ typedef struct {
     u_char                      key[16];
     time_t                      full_logged;
 
+    /* a Redis zone's: Redis failed at the last call (ngx_http_smotp_fleet.c) */
+    ngx_atomic_t                remote_down;
+
     /*
      * the latest time any worker has come with: a worker's clock is the
      * time of its last event loop, and may be behind another's
@@ -80,11 +83,14 @@ typedef struct {
     /* the hash keys of the zone's records and of their seal, once a worker */
     ngx_http_smotp_zone_name_t  record;
     ngx_http_smotp_zone_name_t  seal[2];
+    /* smotp_zone ... redis=: the counts are in Redis, this is the fallback */
+    ngx_http_smotp_zone_remote_t  *remote;
 } ngx_http_smotp_zone_ctx_t;
 
 
 static ngx_int_t ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_int_t ngx_http_smotp_zone_share(ngx_http_smotp_zone_ctx_t *ctx);
 static void ngx_http_smotp_zone_name(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
     ngx_str_t *id);
@@ -127,11 +133,15 @@ static ngx_str_t  ngx_http_smotp_zone_seal_ids[2] = {
 char *
 ngx_http_smotp_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                     *p;
-    ssize_t                     size;
-    ngx_str_t                  *value, name, s;
-    ngx_shm_zone_t             *shm_zone;
-    ngx_http_smotp_zone_ctx_t  *ctx;
+    ngx_http_smotp_main_conf_t *smcf = conf;
+
+    u_char                        *p;
+    ssize_t                        size;
+    ngx_str_t                     *value, name, s;
+    ngx_uint_t                     i;
+    ngx_shm_zone_t                *shm_zone, **zp;
+    ngx_http_smotp_zone_ctx_t     *ctx;
+    ngx_http_smotp_zone_remote_t  *remote;
 
     value = cf->args->elts;
 
@@ -167,6 +177,56 @@ ngx_http_smotp_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ctx->size = size;
 
+    remote = NULL;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (remote == NULL) {
+            remote = ngx_pcalloc(cf->pool,
+                                 sizeof(ngx_http_smotp_zone_remote_t));
+            if (remote == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        if (ngx_strncmp(value[i].data, "redis=", 6) == 0
+            && value[i].len > 7 && value[i].data[6] == '/'
+            && remote->uri.len == 0)
+        {
+            remote->uri.data = value[i].data + 6;
+            remote->uri.len = value[i].len - 6;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_error=local") == 0) {
+            remote->on_error = NGX_HTTP_SMOTP_ZONE_ON_ERROR_LOCAL;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_error=allow") == 0) {
+            remote->on_error = NGX_HTTP_SMOTP_ZONE_ON_ERROR_ALLOW;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_error=deny") == 0) {
+            remote->on_error = NGX_HTTP_SMOTP_ZONE_ON_ERROR_DENY;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\" directive: "
+                           "redis=/location and on_error=local|allow|deny "
+                           "are expected", &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (remote && remote->uri.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" directive: on_error= needs redis=",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
     shm_zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_smotp_module);
     if (shm_zone == NULL) {
         return NGX_CONF_ERROR;
@@ -182,7 +242,49 @@ ngx_http_smotp_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     shm_zone->init = ngx_http_smotp_zone_init;
     shm_zone->data = ctx;
 
+    if (remote) {
+
+        /* the keys in Redis: "smotp:<zone>:<hash>" */
+
+        remote->name = name;
+        remote->prefix.len = sizeof("smotp::") - 1 + name.len;
+        remote->prefix.data = ngx_pnalloc(cf->pool, remote->prefix.len);
+        if (remote->prefix.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_sprintf(remote->prefix.data, "smotp:%V:", &name);
+
+        ctx->remote = remote;
+
+        if (smcf->remote_zones == NULL) {
+            smcf->remote_zones = ngx_array_create(cf->pool, 2,
+                                                  sizeof(ngx_shm_zone_t *));
+            if (smcf->remote_zones == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        zp = ngx_array_push(smcf->remote_zones);
+        if (zp == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *zp = shm_zone;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/* the Redis side of a zone, or NULL for one of shared memory alone */
+
+ngx_http_smotp_zone_remote_t *
+ngx_http_smotp_zone_remote(ngx_shm_zone_t *zone)
+{
+    ngx_http_smotp_zone_ctx_t  *ctx = zone->data;
+
+    return ctx->remote;
 }
 
 
@@ -215,14 +317,14 @@ ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         /* a reload: the counts go on */
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
-        return NGX_OK;
+        return ngx_http_smotp_zone_share(ctx);
     }
 
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     if (shm_zone->shm.exists) {
         ctx->sh = ctx->shpool->data;
-        return NGX_OK;
+        return ngx_http_smotp_zone_share(ctx);
     }
 
     ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_smotp_zone_sh_t));
@@ -262,6 +364,11 @@ ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->sh->full_logged = 0;
     ctx->sh->now = ngx_current_msec;
+    ctx->sh->remote_down = 0;
+
+    if (ngx_http_smotp_zone_share(ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     len = sizeof(" in smotp_zone \"\"") + shm_zone->shm.name.len;
 
@@ -276,6 +383,31 @@ ngx_http_smotp_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     /* a full zone is said by the module, once a minute, not by the slab */
 
     ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A Redis zone's entries are named alike on every server of the fleet:
+ * by a key that the servers' common secret gives (set by the module's
+ * postconfiguration), not the zone's random one, which is then replaced
+ */
+
+static ngx_int_t
+ngx_http_smotp_zone_share(ngx_http_smotp_zone_ctx_t *ctx)
+{
+    if (ctx->remote == NULL) {
+        return NGX_OK;
+    }
+
+    if (!ctx->remote->keyed) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->sh->key, ctx->remote->key, sizeof(ctx->sh->key));
+
+    ctx->remote->down = &ctx->sh->remote_down;
 
     return NGX_OK;
 }
@@ -331,15 +463,17 @@ ngx_http_smotp_zone_name(ngx_http_smotp_zone_ctx_t *ctx,
 
 /*
  * A request's counts taken, in order, each if its limit lets it, with one
- * lock of a zone for all of them: NGX_OK when all are (each hold filled
+ * lock of a zone for all of them, of the holds on the side "remote" says
+ * (0: the zones' own; 1: a Redis zone's, counted here when Redis fails,
+ * on_error=local): NGX_OK when all are (each hold filled
  * in for a release); else none is kept, "refused" is the hold that was
  * not let through, and NGX_BUSY comes with how long until it would be,
  * NGX_ERROR when the zone had no room even after evicting the oldest.
  */
 
 ngx_int_t
-ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t *refused,
-    ngx_msec_t *wait)
+ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t remote,
+    ngx_uint_t *refused, ngx_msec_t *wait)
 {
     ngx_int_t                   rc;
     ngx_uint_t                  i;
@@ -355,6 +489,10 @@ ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t *refused,
     rc = NGX_OK;
 
     for (i = 0; i < holds->nelts; i++) {
+
+        if (hold[i].remote != remote) {
+            continue;
+        }
 
         if (hold[i].zone != locked) {
 
@@ -390,7 +528,9 @@ ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t *refused,
     *refused = i;
 
     while (i--) {
-        ngx_http_smotp_zone_release(&hold[i]);
+        if (hold[i].remote == remote) {
+            ngx_http_smotp_zone_release(&hold[i]);
+        }
     }
 
     return rc;

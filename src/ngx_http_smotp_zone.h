@@ -46,6 +46,31 @@ typedef struct {
 } ngx_http_smotp_zone_name_t;
 
 
+/*
+ * A zone whose counts are kept in Redis (smotp_zone ... redis=uri): the
+ * location of smotp_redis_pass to call, what to do when Redis fails, the
+ * prefix of its keys, and whether Redis was failing at the last call,
+ * shared by the workers so that a switch is logged once
+ */
+
+typedef enum {
+    NGX_HTTP_SMOTP_ZONE_ON_ERROR_LOCAL = 0,
+    NGX_HTTP_SMOTP_ZONE_ON_ERROR_ALLOW,
+    NGX_HTTP_SMOTP_ZONE_ON_ERROR_DENY
+} ngx_http_smotp_zone_on_error_e;
+
+
+typedef struct {
+    ngx_str_t                   uri;
+    ngx_uint_t                  on_error;
+    ngx_str_t                   prefix;
+    ngx_str_t                   name;
+    u_char                      key[16];
+    ngx_uint_t                  keyed;
+    ngx_atomic_t               *down;
+} ngx_http_smotp_zone_remote_t;
+
+
 /* a count to take, and once taken, where it was made, to give it back */
 
 typedef struct {
@@ -55,6 +80,7 @@ typedef struct {
     ngx_uint_t                  limit;
     ngx_msec_t                  mark;
     ngx_http_smotp_zone_kind_e  kind;
+    ngx_uint_t                  remote;     /* taken in Redis */
     void                       *data;       /* the caller's own */
 } ngx_http_smotp_hold_t;
 
@@ -64,7 +90,9 @@ ngx_shm_zone_t *ngx_http_smotp_zone_find(ngx_conf_t *cf, ngx_str_t *name);
 uint64_t ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone,
     ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
     ngx_str_t *id, ngx_str_t *key);
-ngx_int_t ngx_http_smotp_zone_reserve(ngx_array_t *holds,
+ngx_http_smotp_zone_remote_t *ngx_http_smotp_zone_remote(
+    ngx_shm_zone_t *zone);
+ngx_int_t ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t remote,
     ngx_uint_t *refused, ngx_msec_t *wait);
 void ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold);
 void ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold);

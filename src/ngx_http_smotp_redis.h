@@ -1,0 +1,62 @@
+
+/*
+ * Copyright (C) ngx_http_smotp_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SMOTP_REDIS_H_INCLUDED_
+#define _NGX_HTTP_SMOTP_REDIS_H_INCLUDED_
+
+
+#include "ngx_http_smotp.h"
+
+
+/* the most integers a reply of the module's script holds */
+#define NGX_HTTP_SMOTP_REDIS_VALUES  20
+
+
+/*
+ * One command to Redis, made through a subrequest into the location of
+ * smotp_redis_pass: the caller writes "command" (RESP) and "handler",
+ * the location's handler sends it (after an AUTH of its own, when the
+ * location has a password) and reads the reply into the rest.
+ */
+
+typedef struct ngx_http_smotp_redis_call_s  ngx_http_smotp_redis_call_t;
+
+struct ngx_http_smotp_redis_call_s {
+    ngx_str_t                   command;
+
+    /* the reply: NGX_OK with its values, else NGX_ERROR and "error" */
+    ngx_int_t                   rc;
+    ngx_str_t                   error;
+    u_char                      type;       /* ':', '*', '$', '+' or 0 */
+    ngx_uint_t                  nvalues;
+    int64_t                     values[NGX_HTTP_SMOTP_REDIS_VALUES];
+    ngx_str_t                   bulk;
+
+    /* the main request, once the call has ended; may be NULL */
+    void                      (*handler)(ngx_http_request_t *r,
+                                         ngx_http_smotp_redis_call_t *call);
+    void                       *data;
+
+    unsigned                    done:1;
+    unsigned                    auth_failed:1;
+    unsigned                    auth:1;
+};
+
+
+char *ngx_http_smotp_redis_pass(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_smotp_redis_password_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_smotp_redis_merge(ngx_conf_t *cf,
+    ngx_http_smotp_loc_conf_t *prev, ngx_http_smotp_loc_conf_t *conf);
+
+ngx_int_t ngx_http_smotp_redis_command(ngx_pool_t *pool, ngx_str_t *out,
+    ngx_uint_t n, ngx_str_t *args);
+ngx_int_t ngx_http_smotp_redis_call(ngx_http_request_t *r, ngx_str_t *uri,
+    ngx_http_smotp_redis_call_t *call);
+
+
+#endif /* _NGX_HTTP_SMOTP_REDIS_H_INCLUDED_ */

@@ -1,0 +1,583 @@
+# Limits across a fleet (smotp_zone ... redis=): two nginx processes with
+# one secret file and one real Redis hold one quota exactly, a count given
+# back on an API failure is given back in Redis, the keys carry no number
+# and expire, a verify's wrong codes add up across both, Redis forgetting
+# the script is no matter, a wrong password and a slow Redis are said,
+# and with Redis stopped each on_error policy answers as it says (its
+# switch logged once), counting resuming in Redis when it is back.
+#
+# Plain Test::More, as t/028-two-servers.t: it starts its own redis-server
+# (Debian's redis-server package) on a free port, with a password, and two
+# nginx, with the binary, module and stand-in of the run, under valgrind
+# when TEST_NGINX_USE_VALGRIND says so.
+
+use strict;
+use warnings;
+
+use File::Temp ();
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+use Test::More;
+use Time::HiRes ();
+
+my $binary = $ENV{TEST_NGINX_BINARY} || 'nginx';
+my $module = $ENV{TEST_NGINX_LOAD_MODULES}
+    or plan skip_all => 'TEST_NGINX_LOAD_MODULES is not set';
+my $standin = $ENV{TEST_NGINX_STANDIN_PORT}
+    or plan skip_all => 'TEST_NGINX_STANDIN_PORT is not set';
+
+my $redis_server = find_program('redis-server')
+    or plan skip_all => 'redis-server is not installed (Debian: '
+                        . 'apt-get install redis-server)';
+
+my $valgrind = $ENV{TEST_NGINX_USE_VALGRIND};
+my $wait = $valgrind ? 60 : 10;
+
+my $tmp = File::Temp->newdir('smotp-fleet-XXXXXX', TMPDIR => 1);
+my $http = HTTP::Tiny->new(timeout => $wait, max_redirect => 0);
+
+my $password = 'fleet-pw-' . int(rand(1e9));
+
+write_file("$tmp/secret", "00112233445566778899aabbccddeeff"
+                          . "00112233445566778899aabbccddeeff\n");
+write_file("$tmp/redis.pass", "$password\n");
+write_file("$tmp/wrong.pass", "default not-the-password\n");
+
+my %redis = (port => free_port());
+my %nginx;
+
+END {
+    stop($_) for values %nginx;
+    stop_redis();
+}
+
+start_redis();
+
+$nginx{a} = start('a');
+$nginx{b} = start('b');
+
+my @url = map { "http://127.0.0.1:$nginx{$_}{port}" } qw(a b);
+
+# 50 sends at once to one phone, split across both: exactly 3 get through
+
+my $phone = '+919800002901';
+my $before = stats($phone)->{requests};
+my @status = parallel(map { [$url[$_ % 2] . '/auth/send-otp',
+                             { phoneNumber => $phone }] } 0 .. 49);
+
+is(scalar(grep { $_ == 200 } @status), 3, 'one phone: 3 of 50 sent');
+is(scalar(grep { $_ == 429 } @status), 47, 'the 47 others refused');
+is(stats($phone)->{requests} - $before, 3, 'the API saw 3');
+
+# a 5/d budget across both, 20 phones at once: exactly 5
+
+@status = parallel(map { [$url[$_ % 2] . '/budget/send-otp',
+                          { phoneNumber => sprintf('+9198000030%02d', $_) }] }
+                   0 .. 19);
+
+is(scalar(grep { $_ == 200 } @status), 5, 'the budget: 5 of 20 sent');
+is(scalar(grep { $_ == 429 } @status), 15, 'the 15 others refused');
+
+# the keys: the zone's prefix, a hash, a TTL, no number
+
+my @keys = split /\n/, redis('KEYS', '*');
+ok(@keys >= 2, 'Redis holds the counts');
+is(scalar(grep { !/^smotp:(otp|budget):[0-9a-f]{16}$/ } @keys), 0,
+   'each key is the zone\'s prefix and a hash');
+
+my $bad = 0;
+for my $k (@keys) {
+    my $ttl = redis('PTTL', $k);
+    $bad++ unless $ttl =~ /^\d+$/ && $ttl > 0;
+    $bad++ if redis('GET', $k) =~ /98000029/;
+}
+is($bad, 0, 'each key expires, and no value holds a number');
+
+# an API failure gives its count back, in Redis: 3 failures, then 3 sends
+
+my $p3 = '+919800002903';
+for (1 .. 3) {
+    my $r = post("$url[$_ % 2]/auth/send-otp?fault=500",
+                 { phoneNumber => $p3 });
+    is($r->{status}, 502, "a failed send $_ is 502");
+}
+
+@status = map { post("$url[$_ % 2]/auth/send-otp",
+                     { phoneNumber => $p3 })->{status} } 1 .. 4;
+is("@status", '200 200 200 429', 'the failures were given back');
+
+# a verify's wrong codes add up across both servers
+
+my $p4 = '+919800002904';
+my $r = post("$url[0]/auth/send-otp", { phoneNumber => $p4 });
+my $handle = eval { JSON::PP::decode_json($r->{content})->{requestId} } // '';
+my $sms = get_json("http://127.0.0.1:$standin/_test/inbox?phone=%2B"
+                   . substr($p4, 1));
+my $wrong = $sms->{code} eq '000000' ? '111111' : '000000';
+
+is(post("$url[0]/auth/verify-otp", { requestId => $handle,
+                                    otpCode => $wrong })->{status},
+   200, 'a wrong code on a');
+is(post("$url[1]/auth/verify-otp", { requestId => $handle,
+                                    otpCode => $wrong })->{status},
+   200, 'a wrong code on b');
+$r = post("$url[0]/auth/verify-otp", { requestId => $handle,
+                                      otpCode => $sms->{code} });
+is($r->{status}, 429, 'the cap of 2 holds across both');
+is($r->{content}, '{"error":"too many wrong codes: send a new one"}',
+   'and says why');
+
+# Redis forgets the script: EVAL, once, and it is known again
+
+redis('SCRIPT', 'FLUSH');
+$before = stats('+919800002905')->{requests};
+is(post("$url[1]/auth/send-otp", { phoneNumber => '+919800002905' })
+       ->{status}, 200, 'after SCRIPT FLUSH a send goes through');
+is(stats('+919800002905')->{requests} - $before, 1,
+   'and was counted and sent once');
+
+# a wrong password: refused (on_error=deny), said, never the password
+
+$r = post("$url[0]/bad/send-otp", { phoneNumber => '+919800002906' });
+is($r->{status}, 503, 'a wrong password: 503');
+is($r->{content}, '{"error":"OTP service unavailable"}', 'in JSON');
+like(read_file("$nginx{a}{dir}/error.log"),
+     qr/smotp_zone "bad": Redis failed at "\/_smotp_redis_bad" \(WRONGPASS/,
+     'the error log says Redis refused the password');
+
+# slower than smotp_redis_timeout: on_error=deny refuses, in time
+
+my $sleeper = fork() // die "fork: $!\n";
+if ($sleeper == 0) {
+    redis('DEBUG', 'SLEEP', '2');
+    POSIX::_exit(0);
+}
+Time::HiRes::sleep(0.2);
+
+my $t0 = Time::HiRes::time();
+$r = post("$url[0]/deny/send-otp", { phoneNumber => '+919800002907' });
+my $took = Time::HiRes::time() - $t0;
+waitpid($sleeper, 0);
+
+is($r->{status}, 503, 'a slow Redis, on_error=deny: 503');
+ok($took < 1.9, sprintf('answered at the timeout, not when Redis woke '
+                        . '(%.2f s)', $took));
+like(read_file("$nginx{a}{dir}/error.log"),
+     qr/smotp_zone "denyz": Redis failed at "\/_smotp_redis" \(timed out\)/,
+     'the timeout is said');
+
+# Redis stopped: each policy
+
+stop_redis();
+
+$before = stats('+919800002908')->{requests};
+$r = post("$url[1]/deny/send-otp", { phoneNumber => '+919800002908' });
+is($r->{status}, 503, 'Redis down, on_error=deny: 503');
+is($r->{content}, '{"error":"OTP service unavailable"}', 'in JSON');
+is(stats('+919800002908')->{requests} - $before, 0, 'and no API call');
+
+@status = map { post("$url[1]/allow/send-otp",
+                     { phoneNumber => '+919800002909' })->{status} } 1 .. 2;
+is("@status", '200 200', 'on_error=allow: uncounted (1/10m let 2 by)');
+
+@status = map { post("$url[1]/auth/send-otp",
+                     { phoneNumber => '+919800002910' })->{status} } 1 .. 4;
+is("@status", '200 200 200 429', 'on_error=local: counted in b\'s zone');
+
+my $log = read_file("$nginx{b}{dir}/error.log");
+my @down = $log =~ /(smotp_zone "otp": Redis failed)/g;
+is(scalar(@down), 1, 'the switch to the fallback is logged once');
+like($log, qr/smotp_zone "otp": Redis failed at "\/_smotp_redis" \([^)]*\): counting in this server's shared memory/,
+     'saying what happens');
+like($log, qr/smotp_zone "allowz": Redis failed .*letting requests through/,
+     'allow says so');
+
+# Redis back: counting resumes there
+
+start_redis();
+
+$r = post("$url[1]/auth/send-otp", { phoneNumber => '+919800002911' });
+is($r->{status}, 200, 'Redis back: a send');
+ok(scalar(grep { /^smotp:otp:/ } split(/\n/, redis('KEYS', '*'))) >= 1,
+   'counted in Redis again');
+like(read_file("$nginx{b}{dir}/error.log"),
+     qr/\[notice\].*smotp_zone "otp": Redis at "\/_smotp_redis" answers again/,
+     'the switch back is logged');
+
+# each stopped and its log read: no alert, no crash, no secret
+
+for my $n (sort keys %nginx) {
+    stop($nginx{$n});
+    my $log = read_file("$nginx{$n}{dir}/error.log");
+    unlike($log, qr/\[(alert|crit|emerg)\]|exited on signal/,
+           "$n: a clean log");
+    unlike($log, qr/\Q$password\E|not-the-password/, "$n: no password");
+    unlike($log, qr/\b\Q$sms->{code}\E\b/, "$n: no code");
+}
+
+# nginx -t on what cannot work
+
+config_error('smotp_zone z:1m redis=/_r;',
+             qr/smotp_zone "z" with redis= needs smotp_secret_file at the http level/,
+             'redis= without a secret at the http level', 1);
+config_error('smotp_zone z:1m on_error=deny;',
+             qr/on_error= needs redis=/, 'on_error= without redis=');
+config_error('smotp_zone z:1m redis=/_r on_error=maybe;',
+             qr/invalid parameter "on_error=maybe"/, 'an unknown on_error');
+config_error('smotp_zone z:1m redis=/_r;',
+             qr/smotp_resend cannot count in smotp_zone "z" with redis=/,
+             'a resend counted in Redis', 0,
+             'location = /r { smotp_resend; '
+             . 'smotp_limit zone=z key=$smotp_phone rate=1/m; }');
+config_error('smotp_zone z:1m redis=/_r; smotp_zone y:1m redis=/_r;',
+             qr/may be in one smotp_zone with redis= only/,
+             'two Redis zones in one location', 0,
+             'location = /s { smotp_send; '
+             . 'smotp_limit zone=z key=$smotp_phone rate=1/m; '
+             . 'smotp_limit zone=y key=all rate=9/m; }');
+
+done_testing();
+
+
+sub start {
+    my ($name) = @_;
+
+    my $dir = "$tmp/$name";
+    mkdir $dir or die "mkdir $dir: $!\n";
+
+    my $port = free_port();
+
+    write_file("$dir/nginx.conf", <<"_EOC_");
+load_module $module;
+daemon off;
+master_process on;
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+
+events { worker_connections 256; }
+
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_secret_file $tmp/secret;
+    smotp_retries 0;
+
+    # the API's failure, on asking (the main request's URI)
+    map \$request_uri \$smotp_test_fault {
+        ~fault=500  "status=500";
+        default     "";
+    }
+
+    upstream smotp_redis {
+        server 127.0.0.1:$redis{port};
+        keepalive 8;
+    }
+
+    smotp_zone otp:1m redis=/_smotp_redis;
+    smotp_zone budget:1m redis=/_smotp_redis;
+    smotp_zone allowz:1m redis=/_smotp_redis on_error=allow;
+    smotp_zone denyz:1m redis=/_smotp_redis on_error=deny;
+    smotp_zone bad:1m redis=/_smotp_redis_bad on_error=deny;
+
+    server {
+        listen 127.0.0.1:$port;
+
+        location /_smotp_api/ {
+            internal;
+            proxy_set_header X-Standin-Fault \$smotp_test_fault;
+            proxy_pass http://127.0.0.1:$standin/;
+        }
+
+        location = /_smotp_redis {
+            internal;
+            smotp_redis_pass smotp_redis;
+            smotp_redis_password_file $tmp/redis.pass;
+            smotp_redis_timeout 500ms;
+        }
+
+        location = /_smotp_redis_bad {
+            internal;
+            smotp_redis_pass smotp_redis;
+            smotp_redis_password_file $tmp/wrong.pass;
+        }
+
+        location = /auth/send-otp {
+            smotp_send;
+            smotp_limit zone=otp key=\$smotp_phone rate=3/10m;
+        }
+
+        location = /auth/verify-otp {
+            smotp_verify;
+            smotp_verify_attempts zone=otp 2;
+        }
+
+        location = /budget/send-otp {
+            smotp_send;
+            smotp_limit zone=budget key=all rate=5/d;
+        }
+
+        location = /allow/send-otp {
+            smotp_send;
+            smotp_limit zone=allowz key=\$smotp_phone rate=1/10m;
+        }
+
+        location = /deny/send-otp {
+            smotp_send;
+            smotp_limit zone=denyz key=\$smotp_phone rate=1/10m;
+        }
+
+        location = /bad/send-otp {
+            smotp_send;
+            smotp_limit zone=bad key=\$smotp_phone rate=1/10m;
+        }
+    }
+}
+_EOC_
+
+    my @cmd = ($binary, '-p', "$dir/", '-c', "$dir/nginx.conf");
+    unshift @cmd, 'valgrind', '-q', '--vgdb=no', split(' ', $valgrind)
+        if $valgrind && $valgrind ne '1';
+
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDERR, '>>', "$dir/stderr.log";
+        exec @cmd or POSIX::_exit(127);
+    }
+
+    wait_port($port, $pid, "nginx $name", "$dir/error.log");
+
+    return { pid => $pid, port => $port, dir => $dir };
+}
+
+
+sub start_redis {
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDOUT, '>>', "$tmp/redis.log";
+        open STDERR, '>&', \*STDOUT;
+        exec $redis_server, '--port', $redis{port}, '--bind', '127.0.0.1',
+             '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+             '--requirepass', $password,
+             '--enable-debug-command', 'local'
+            or POSIX::_exit(127);
+    }
+
+    $redis{pid} = $pid;
+    wait_port($redis{port}, $pid, 'redis-server', "$tmp/redis.log");
+}
+
+
+sub stop_redis {
+    return unless $redis{pid};
+
+    kill 'TERM', $redis{pid};
+    waitpid($redis{pid}, 0);
+    delete $redis{pid};
+}
+
+
+# one command, its reply as text (an array's items a line each)
+sub redis {
+    my (@args) = @_;
+
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$redis{port}",
+                                  Timeout => $wait)
+        or die "redis: $!\n";
+
+    my $cmd = '';
+    for my $c (['AUTH', $password], \@args) {
+        $cmd .= '*' . @$c . "\r\n";
+        $cmd .= '$' . length($_) . "\r\n$_\r\n" for @$c;
+    }
+    print $s $cmd;
+
+    read_reply($s);
+    return read_reply($s);
+}
+
+
+sub read_reply {
+    my ($s) = @_;
+
+    my $line = <$s> // die "redis: no reply\n";
+    $line =~ s/\r\n$//;
+
+    my $type = substr($line, 0, 1, '');
+
+    return $line if $type eq '+' || $type eq ':' || $type eq '-';
+
+    if ($type eq '$') {
+        return '' if $line < 0;
+        my $data = '';
+        read($s, $data, $line + 2);
+        return substr($data, 0, $line);
+    }
+
+    return join("\n", map { read_reply($s) } 1 .. $line) if $type eq '*';
+
+    die "redis: unexpected reply $type$line\n";
+}
+
+
+# each [url, body] posted by a child of its own, all at once
+sub parallel {
+    my (@reqs) = @_;
+
+    my @kids;
+    for my $i (0 .. $#reqs) {
+        my $pid = fork() // die "fork: $!\n";
+        if ($pid == 0) {
+            my $r = post(@{ $reqs[$i] });
+            write_file("$tmp/status.$i", $r->{status});
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+
+    waitpid($_, 0) for @kids;
+
+    return map { read_file("$tmp/status.$_") || 0 } 0 .. $#reqs;
+}
+
+
+sub config_error {
+    my ($zones, $re, $name, $no_secret, $location) = @_;
+
+    my $dir = "$tmp/conf-" . int(rand(1e9));
+    mkdir $dir or die "mkdir $dir: $!\n";
+
+    my $secret = $no_secret ? '' : "smotp_secret_file $tmp/secret;";
+    $location //= '';
+
+    write_file("$dir/nginx.conf", <<"_EOC_");
+load_module $module;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { }
+http {
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    smotp_api_key sm_test_0123456789abcdef;
+    $secret
+    $zones
+    server {
+        listen 127.0.0.1:1;
+        location = /_r { internal; smotp_redis_pass 127.0.0.1:1; }
+        $location
+    }
+}
+_EOC_
+
+    my $out = `$binary -t -p $dir/ -c $dir/nginx.conf 2>&1`;
+    isnt($? >> 8, 0, "nginx -t fails: $name");
+    like($out, $re, "and says why: $name");
+}
+
+
+sub wait_port {
+    my ($port, $pid, $what, $log) = @_;
+
+    for (1 .. $wait * 10) {
+        return if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        die "$what did not start:\n" . read_file($log)
+            if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        select(undef, undef, undef, 0.1);
+    }
+
+    die "$what did not start in time:\n" . read_file($log);
+}
+
+
+# a graceful stop, so that a run with coverage writes its counts
+sub stop {
+    my ($n) = @_;
+
+    return unless $n->{pid};
+
+    kill 'QUIT', $n->{pid};
+
+    for (1 .. $wait * 10) {
+        if (waitpid($n->{pid}, POSIX::WNOHANG()) == $n->{pid}) {
+            delete $n->{pid};
+            return;
+        }
+        select(undef, undef, undef, 0.1);
+    }
+
+    kill 'KILL', $n->{pid};
+    waitpid($n->{pid}, 0);
+    delete $n->{pid};
+}
+
+
+sub post {
+    my ($url, $body) = @_;
+
+    return $http->post($url, {
+        headers => { 'Content-Type' => 'application/json' },
+        content => JSON::PP::encode_json($body),
+    });
+}
+
+
+sub stats {
+    my ($phone) = @_;
+
+    return get_json("http://127.0.0.1:$standin/_test/stats?phone=%2B"
+                    . substr($phone, 1));
+}
+
+
+sub get_json {
+    my ($url) = @_;
+
+    my $r = $http->get($url);
+    die "GET $url: $r->{status}\n" unless $r->{success};
+
+    return JSON::PP::decode_json($r->{content});
+}
+
+
+sub find_program {
+    my ($name) = @_;
+
+    for my $dir (split(/:/, $ENV{PATH} // ''), '/usr/bin', '/usr/sbin') {
+        return "$dir/$name" if -x "$dir/$name";
+    }
+
+    return undef;
+}
+
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!\n";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+
+sub write_file {
+    my ($name, $text) = @_;
+
+    open my $fh, '>', $name or die "$name: $!\n";
+    print $fh $text;
+    close $fh;
+}
+
+
+sub read_file {
+    my ($name) = @_;
+
+    open my $fh, '<', $name or return '';
+    local $/;
+    return scalar <$fh>;
+}
