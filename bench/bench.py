@@ -103,6 +103,7 @@ INFLIGHT_VARIANTS = ["plain", "lua", "smotp"]
 ENDPOINTS = ["send", "verify"]
 NAMES = {"plain": "plain proxy_pass", "lua": "Lua (content_by_lua)",
          "smotp": "smotp module", "limits": "smotp with limits",
+         "fleet": "smotp with the limits in Redis",
          "limits-new": "smotp with limits, new phones",
          "open": "proxy_pass, no gate", "gated": "smotp_require, a cookie",
          "authreq": "auth_request to a session check"}
@@ -140,12 +141,14 @@ SYSCALL_REQUESTS = env("BENCH_SYSCALL_REQUESTS", 20000)
 STRAY = env("BENCH_STRAY", 0.05, float)
 RETRIES = env("BENCH_RETRIES", 2)
 SECTIONS = os.environ.get("BENCH_SECTIONS",
-                          "throughput,gate,inflight,memory,callgrind,perf"
+                          "throughput,gate,fleet,inflight,memory,callgrind,"
+                          "perf"
                           ).split(",")
 PORT = env("BENCH_PORT", 18100)
 API_PORT = PORT + 1
 SLOW_PORT = PORT + 2
 APP_PORT = PORT + 3
+REDIS_PORT = PORT + 4
 NCPU = os.cpu_count() or 1
 NGINX_CPU = env("BENCH_NGINX_CPU", 0)
 CLIENT_CPU = env("BENCH_CLIENT_CPU", 1 if NCPU > 1 else 0)
@@ -775,6 +778,89 @@ def gate(api):
                fmt_ms(med([r["p50"] for r in rs])),
                fmt_ms(med([r["p99"] for r in rs])), s["us"],
                s["cpu_ratio"], s["bad"]))
+    out()
+    return summary
+
+
+def fleet(api):
+    """the limits in Redis beside the same limits in shared memory, one
+    nginx, interleaved rounds (issue 12)"""
+    say("bench: the fleet, %d x %d s per row, %d connections"
+        % (REPEATS, DURATION, CONNECTIONS))
+    with open(os.path.join(DIR, "secret"), "w") as f:
+        f.write("00112233445566778899aabbccddeeff" * 2 + "\n")
+    redis = start(pinned(CLIENT_CPU, [
+        "redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--daemonize", "no"]),
+        "redis.out")
+    wait_port(REDIS_PORT, redis)
+    conf = render("fleet.conf", "fleet.conf", {
+        "DIR": DIR, "PORT": PORT, "UPSTREAM_PORT": API_PORT,
+        "REDIS_PORT": REDIS_PORT, "API_KEY": API_KEY, "MODULE": MODULE_COPY,
+        "CPU_MASK": cpu_mask(NGINX_CPU)})
+    nginx = start(pinned(NGINX_CPU, [NGINX, "-p", DIR, "-c", conf, "-e",
+                                     os.path.join(DIR, "fleet-error.log")]),
+                  "fleet.out")
+    wait_port(PORT, nginx)
+    worker = worker_of(nginx)
+    apiw = worker_of(api)
+
+    rows = ["limits", "fleet"]
+    runs = collections.defaultdict(list)
+    for v in rows:
+        wrk(v, "send", CONNECTIONS, WARMUP)
+
+    for rep in range(REPEATS):
+        order = rows if rep % 2 == 0 else rows[::-1]
+        for v in order:
+            wait_quiet()
+            r = wrk(v, "send", CONNECTIONS, DURATION, worker,
+                    [apiw, redis.pid], label="fleet-%s-%d" % (v, rep + 1),
+                    vary_from=(rep * 2 + (v == "fleet")) * PHONES)
+            say("  %-7s run %d: %6.0f req/s  p50 %s  p99 %s  worker %.0f%% "
+                "%.1f µs/req  redis %.0f%%"
+                % (v, rep + 1, r["rps"], fmt_ms(r["p50"]), fmt_ms(r["p99"]),
+                   100 * r["worker_util"], r["worker_us_per_req"],
+                   100 * r["others_util"][1]))
+            runs[v].append(r)
+
+    stop(nginx)
+    stop(redis)
+
+    out("## The limits in Redis (issue 12)")
+    out()
+    out("bench/conf/fleet.conf: the five limits of /limits/send counted in "
+        "shared memory and the same five in a zone with redis= (one "
+        "EVALSHA a send, to a redis-server of this bench on the client's "
+        "core, over loopback, a keepalive upstream); both rows answer "
+        "handles (the secret file redis= needs). wrk -t1 -c%d, %d runs of "
+        "%d s per row, interleaved, every send a new phone; medians, and "
+        "each round's ratio to the shared-memory run of the same round. "
+        "The worker's CPU is the module's own cost; the latency adds "
+        "Redis' round trip." % (CONNECTIONS, REPEATS, DURATION))
+    out()
+    out("| row | req/s | × shared memory | × by round (rounds) | p50 | p99 "
+        "| worker CPU µs/req | × by CPU | Redis CPU | non-2xx |")
+    out("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    summary = {}
+    base = runs["limits"]
+    for v in rows:
+        rs = runs[v]
+        rounds = [r["rps"] / b["rps"] for r, b in zip(rs, base) if b["rps"]]
+        s = summary[v] = {
+            "rps": med([r["rps"] for r in rs]),
+            "us": med([r["worker_us_per_req"] for r in rs]),
+            "rounds": rounds, "paired": med(rounds),
+            "bad": sum(r["errors"] + r["non2xx"] for r in rs)}
+        s["cpu_ratio"] = med([r["worker_us_per_req"] for r in base]) / s["us"]
+        out("| %s | %.0f | %.3f | %.3f (%s) | %s | %s | %.1f | %.3f | "
+            "%.0f%% | %d |"
+            % (NAMES[v], s["rps"], s["rps"] / med([r["rps"] for r in base]),
+               s["paired"], ", ".join("%.3f" % x for x in rounds),
+               fmt_ms(med([r["p50"] for r in rs])),
+               fmt_ms(med([r["p99"] for r in rs])), s["us"],
+               s["cpu_ratio"], 100 * med([r["others_util"][1] for r in rs]),
+               s["bad"]))
     out()
     return summary
 
@@ -1464,12 +1550,14 @@ def main():
 
     api = start_api()
 
-    tp = gt = inf = mem = cg = None
+    tp = gt = fl = inf = mem = cg = None
     try:
         if "throughput" in SECTIONS:
             tp = throughput(api)
         if "gate" in SECTIONS:
             gt = gate(api)
+        if "fleet" in SECTIONS:
+            fl = fleet(api)
         if "inflight" in SECTIONS:
             inf = inflight(api)
         if "memory" in SECTIONS:
@@ -1518,6 +1606,15 @@ def main():
         targets.append(("the gate far ahead of auth_request (issue 10)",
                         "%.2f × auth_request's req/s" % (g["rps"] / a["rps"]),
                         g["rps"] > 1.2 * a["rps"]))
+    if fl:
+        f = fl["fleet"]
+        targets.append(("the limits in Redis within 10% of the same in "
+                        "shared memory (issue 12)",
+                        "%.3f × by round (rounds from %.3f to %.3f; %.3f × "
+                        "by worker CPU), %d non-2xx" % (
+                            f["paired"], min(f["rounds"]), max(f["rounds"]),
+                            f["cpu_ratio"], f["bad"]),
+                        f["paired"] >= 0.90 and not f["bad"]))
     if cg:
         # a send counts 5 limits, a verify its wrong codes and 1 limit
         for e, checks in (("send", 5), ("verify", 2)):

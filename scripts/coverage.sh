@@ -122,6 +122,12 @@ make -C "$build/nginx" -f objs/Makefile modules LINK="${CC:-cc} --coverage" \
 
 find "$objs" -name '*.gcda' -delete
 
+# a test's nginx run as root with a master (t/028, t/029) has its
+# workers as "nobody", which must be able to write their counts too: to
+# the directories, and to the counts files whoever made them first
+chmod -R a+rwX "$objs"
+umask 000
+
 export TEST_NGINX_LOAD_MODULES=$objs/ngx_http_smotp_module.so
 export TEST_NGINX_SERVROOT=$build/servroot
 export TEST_NGINX_SMOTP_FAULTS=1
