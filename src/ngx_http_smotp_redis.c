@@ -390,6 +390,7 @@ ngx_http_smotp_redis_call_of(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_smotp_redis_handler(ngx_http_request_t *r)
 {
+    ngx_str_t                     text;
     ngx_http_upstream_t          *u;
     ngx_http_smotp_loc_conf_t    *slcf;
     ngx_http_smotp_redis_call_t  *call;
@@ -400,7 +401,9 @@ ngx_http_smotp_redis_handler(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "smotp_redis_pass takes only the module's own "
                       "subrequests: make its location internal");
-        return ngx_http_smotp_send_error(r, NGX_HTTP_NOT_FOUND, NULL);
+
+        ngx_str_set(&text, "not found");
+        return ngx_http_smotp_send_error(r, NGX_HTTP_NOT_FOUND, &text);
     }
 
     if (ngx_http_upstream_create(r) != NGX_OK) {
