@@ -454,10 +454,10 @@ ngx_http_smotp_fleet_reserved(ngx_http_request_t *r,
             ctx->fleet_wait = (ngx_msec_t) call->values[1];
         }
 
-        if (ctx->fleet_rc == NGX_ERROR) {
-            ngx_str_set(&call->error, "the script's answer is not as "
-                                      "expected");
-        }
+    }
+
+    if (ctx->fleet_rc == NGX_ERROR && call->error.len == 0) {
+        ngx_str_set(&call->error, "the script's answer is not as expected");
     }
 
     ngx_http_smotp_fleet_state(r, fc->remote, ctx->fleet_rc == NGX_ERROR,

@@ -1,0 +1,268 @@
+# What smotp_redis_pass makes of replies that a real Redis would not give
+# the module's script: a fake Redis (a Perl server on a free port) answers
+# each connection with the next reply of a list, and each send, counted in
+# a zone with redis= and on_error=deny, shows how it was taken: a reply as
+# the script gives it lets the send through (whole, in two pieces, or with
+# bytes after it), anything else is refused with 503 JSON and said in the
+# error log, and never crashes a worker.
+#
+# Plain Test::More, as t/029-fleet-redis.t, with the binary, module and
+# stand-in of the run, under valgrind when TEST_NGINX_USE_VALGRIND says so.
+
+use strict;
+use warnings;
+
+use File::Temp ();
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+use Test::More;
+
+my $binary = $ENV{TEST_NGINX_BINARY} || 'nginx';
+my $module = $ENV{TEST_NGINX_LOAD_MODULES}
+    or plan skip_all => 'TEST_NGINX_LOAD_MODULES is not set';
+my $standin = $ENV{TEST_NGINX_STANDIN_PORT}
+    or plan skip_all => 'TEST_NGINX_STANDIN_PORT is not set';
+
+my $valgrind = $ENV{TEST_NGINX_USE_VALGRIND};
+my $wait = $valgrind ? 60 : 10;
+
+my $tmp = File::Temp->newdir('smotp-replies-XXXXXX', TMPDIR => 1);
+my $http = HTTP::Tiny->new(timeout => $wait, max_redirect => 0);
+
+write_file("$tmp/secret", "00112233445566778899aabbccddeeff"
+                          . "00112233445566778899aabbccddeeff\n");
+
+# [reply, what the send gets, what the log says]: a reply is a string, or
+# a list of pieces sent 0.2 s apart
+my $ok = "*4\r\n:0\r\n:0\r\n:1796000000000\r\n:1796000000000\r\n";
+my @cases = (
+    [$ok, 200, undef, 'a reply as the script gives it'],
+    [["*4\r\n:0\r\n:0", "\r\n:1796000000000\r\n:1796000000000\r\n"], 200,
+     undef, 'the same in two pieces'],
+    [$ok . "+MORE\r\n", 200, undef, 'the same with bytes after it'],
+    ["-ERR something broke\r\n", 503, qr/\(ERR something broke\)/,
+     'an error reply'],
+    [":5\r\n", 503, qr/\(the script's answer is not as expected\)/,
+     'an integer'],
+    ["\$3\r\nabc\r\n", 503, qr/the script's answer is not as expected/,
+     'a bulk string'],
+    ["\$-1\r\n", 503, qr/the script's answer is not as expected/, 'a nil'],
+    ["+OK\r\n", 503, qr/the script's answer is not as expected/,
+     'a simple string'],
+    ["*3\r\n:0\r\n:0\r\n:1\r\n", 503,
+     qr/the script's answer is not as expected/, 'no mark for the count'],
+    ["*3\r\n:7\r\n:0\r\n:1\r\n", 503,
+     qr/the script's answer is not as expected/, 'a refusal of no count'],
+    ["*2\r\n\$1\r\na\r\n\$1\r\nb\r\n", 503, qr/not RESP as expected/,
+     'an array of strings'],
+    ["!what\r\n", 503, qr/not RESP as expected/, 'an unknown type'],
+    [":12ab\r\n", 503, qr/not RESP as expected/, 'an integer that is not'],
+    ["*1\r\n:x\r\n", 503, qr/not RESP as expected/,
+     'an array of a bad integer'],
+    ["\$99999\r\n", 503, qr/not RESP as expected/, 'a bulk too long'],
+    ["\$4\r\nabcdXY", 503, qr/not RESP as expected/,
+     'a bulk without its CRLF'],
+    ["*99\r\n", 503, qr/not RESP as expected/, 'an array too long'],
+    ["\n", 503, qr/not RESP as expected/, 'a bare LF'],
+    [":1\n", 503, qr/not RESP as expected/, 'an LF without its CR'],
+    ["x" x 300, 503, qr/not RESP as expected/, 'a line with no end'],
+    [["\$5\r\nab", "cde\r\n"], 503, qr/the script's answer is not as expected/,
+     'a bulk in two pieces'],
+    [["*4\r\n:0\r\n", ":0\r\n:1\r\n:1\r\n"], 200, undef,
+     'an array in two pieces'],
+);
+
+my $fake_port = free_port();
+my $fake = fork() // die "fork: $!\n";
+if ($fake == 0) {
+    fake_redis($fake_port, map { $_->[0] } @cases);
+    POSIX::_exit(0);
+}
+
+my $nginx = start();
+my $url = "http://127.0.0.1:$nginx->{port}";
+
+my $i = 0;
+for my $c (@cases) {
+    my ($reply, $status, $log, $name) = @$c;
+    my $before = length(read_file("$nginx->{dir}/error.log"));
+
+    my $r = post("$url/auth/send-otp",
+                 { phoneNumber => sprintf('+9198000031%02d', $i++) });
+    is($r->{status}, $status, "$name: $status");
+    if ($status != 200) {
+        is($r->{content}, '{"error":"OTP service unavailable"}',
+           "$name: JSON");
+    }
+    if ($log) {
+        like(substr(read_file("$nginx->{dir}/error.log"), $before), $log,
+             "$name: said");
+    }
+}
+
+stop($nginx);
+kill 'TERM', $fake;
+waitpid($fake, 0);
+
+my $all = read_file("$nginx->{dir}/error.log");
+unlike($all, qr/\[(alert|crit|emerg)\]|exited on signal/, 'a clean log');
+
+done_testing();
+
+
+# each connection gets the next reply, then is closed when the peer is
+sub fake_redis {
+    my ($port, @replies) = @_;
+
+    my $server = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$port",
+                                       Listen => 16, ReuseAddr => 1)
+        or die "fake redis: $!\n";
+
+    while (my $c = $server->accept) {
+        my $reply = shift(@replies) // "-ERR no more replies\r\n";
+        my $buf = '';
+        # the command is a whole RESP array: wait for its last CRLF
+        while ($buf !~ /\r\n$/ || $buf !~ /^\*\d+/) {
+            my $n = sysread($c, $buf, 4096, length $buf);
+            last unless $n;
+            select(undef, undef, undef, 0.01);
+        }
+        for my $piece (ref $reply ? @$reply : ($reply)) {
+            syswrite($c, $piece);
+            select(undef, undef, undef, 0.2) if ref $reply;
+        }
+        # nginx closes or keeps it: this one is done with it
+        select(undef, undef, undef, 0.05);
+        close $c;
+    }
+}
+
+
+sub start {
+    my $dir = "$tmp/nginx";
+    mkdir $dir or die "mkdir $dir: $!\n";
+
+    my $port = free_port();
+
+    write_file("$dir/nginx.conf", <<"_EOC_");
+load_module $module;
+daemon off;
+master_process off;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+
+events { worker_connections 64; }
+
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+
+    smotp_api_key sm_test_0123456789abcdef;
+    smotp_secret_file $tmp/secret;
+    smotp_retries 0;
+
+    smotp_zone fleet:1m redis=/_smotp_redis on_error=deny;
+
+    server {
+        listen 127.0.0.1:$port;
+
+        location /_smotp_api/ {
+            internal;
+            proxy_pass http://127.0.0.1:$standin/;
+        }
+
+        location = /_smotp_redis {
+            internal;
+            smotp_redis_pass 127.0.0.1:$fake_port;
+            smotp_redis_timeout 3s;
+        }
+
+        location = /auth/send-otp {
+            smotp_send;
+            smotp_limit zone=fleet key=all rate=1000/m;
+        }
+    }
+}
+_EOC_
+
+    my @cmd = ($binary, '-p', "$dir/", '-c', "$dir/nginx.conf");
+    unshift @cmd, 'valgrind', '-q', '--vgdb=no', split(' ', $valgrind)
+        if $valgrind && $valgrind ne '1';
+
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDERR, '>>', "$dir/stderr.log";
+        exec @cmd or POSIX::_exit(127);
+    }
+
+    for (1 .. $wait * 10) {
+        last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        die "nginx did not start:\n" . read_file("$dir/error.log")
+            if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        select(undef, undef, undef, 0.1);
+    }
+
+    return { pid => $pid, port => $port, dir => $dir };
+}
+
+
+sub stop {
+    my ($n) = @_;
+
+    return unless $n->{pid};
+
+    kill 'QUIT', $n->{pid};
+
+    for (1 .. $wait * 10) {
+        if (waitpid($n->{pid}, POSIX::WNOHANG()) == $n->{pid}) {
+            delete $n->{pid};
+            return;
+        }
+        select(undef, undef, undef, 0.1);
+    }
+
+    kill 'KILL', $n->{pid};
+    waitpid($n->{pid}, 0);
+    delete $n->{pid};
+}
+
+
+sub post {
+    my ($url, $body) = @_;
+
+    return $http->post($url, {
+        headers => { 'Content-Type' => 'application/json' },
+        content => JSON::PP::encode_json($body),
+    });
+}
+
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!\n";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+
+sub write_file {
+    my ($name, $text) = @_;
+
+    open my $fh, '>', $name or die "$name: $!\n";
+    print $fh $text;
+    close $fh;
+}
+
+
+sub read_file {
+    my ($name) = @_;
+
+    open my $fh, '<', $name or return '';
+    local $/;
+    return scalar <$fh>;
+}
