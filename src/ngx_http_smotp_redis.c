@@ -31,8 +31,6 @@ static u_char *ngx_http_smotp_redis_reply(u_char *p, u_char *last,
     ngx_http_smotp_redis_call_t *call, ngx_uint_t keep);
 static u_char *ngx_http_smotp_redis_line(u_char *p, u_char *last,
     ngx_str_t *line);
-static ngx_int_t ngx_http_smotp_redis_filter_init(void *data);
-static ngx_int_t ngx_http_smotp_redis_filter(void *data, ssize_t bytes);
 static void ngx_http_smotp_redis_abort_request(ngx_http_request_t *r);
 static void ngx_http_smotp_redis_finalize_request(ngx_http_request_t *r,
     ngx_int_t rc);
@@ -425,9 +423,10 @@ ngx_http_smotp_redis_handler(ngx_http_request_t *r)
     u->abort_request = ngx_http_smotp_redis_abort_request;
     u->finalize_request = ngx_http_smotp_redis_finalize_request;
 
-    u->input_filter_init = ngx_http_smotp_redis_filter_init;
-    u->input_filter = ngx_http_smotp_redis_filter;
-    u->input_filter_ctx = r;
+    /*
+     * no input filter: the subrequest is header_only, and nginx ends the
+     * upstream once the header (here, all the replies) is read
+     */
 
     call->auth = (slcf->redis_auth.len != 0);
     call->auth_failed = 0;
@@ -717,30 +716,6 @@ ngx_http_smotp_redis_line(u_char *p, u_char *last, ngx_str_t *line)
     line->len = lf - 1 - p;
 
     return lf + 1;
-}
-
-
-static ngx_int_t
-ngx_http_smotp_redis_filter_init(void *data)
-{
-    ngx_http_request_t  *r = data;
-
-    r->upstream->length = 0;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_smotp_redis_filter(void *data, ssize_t bytes)
-{
-    ngx_http_request_t  *r = data;
-
-    /* more than the replies: that connection is not kept */
-
-    r->upstream->keepalive = 0;
-
-    return NGX_OK;
 }
 
 

@@ -108,6 +108,15 @@ for (1 .. 3) {
                      { phoneNumber => $p3 })->{status} } 1 .. 4;
 is("@status", '200 200 200 429', 'the failures were given back');
 
+# one connection a worker, kept: 10 sends one after another open none
+
+my ($conns) = redis('INFO', 'stats') =~ /total_connections_received:(\d+)/;
+post("$url[0]/auth/send-otp", { phoneNumber => "+9198000029$_" })
+    for 20 .. 29;
+my ($after) = redis('INFO', 'stats') =~ /total_connections_received:(\d+)/;
+ok($after - $conns <= 3, 'keepalive: '. ($after - $conns - 1)
+   . ' new connections for 10 sends');
+
 # a verify's wrong codes add up across both servers
 
 my $p4 = '+919800002904';
