@@ -13,26 +13,26 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::Bin/inc";
+
 use File::Temp ();
 use HTTP::Tiny;
-use IO::Socket::INET;
 use JSON::PP ();
-use POSIX ();
+use SmotpProcs qw(start_nginx stop post get_json free_port write_file
+                  read_file $Wait);
 use Test::More;
 
-my $binary = $ENV{TEST_NGINX_BINARY} || 'nginx';
 my $module = $ENV{TEST_NGINX_LOAD_MODULES}
     or plan skip_all => 'TEST_NGINX_LOAD_MODULES is not set';
 my $standin = $ENV{TEST_NGINX_STANDIN_PORT}
     or plan skip_all => 'TEST_NGINX_STANDIN_PORT is not set';
 
-my $valgrind = $ENV{TEST_NGINX_USE_VALGRIND};
-my $wait = $valgrind ? 60 : 10;
 
 my $tmp = File::Temp->newdir('smotp-two-XXXXXX', TMPDIR => 1);
 
 my $phone = '+919800002801';
-my $http = HTTP::Tiny->new(timeout => $wait, max_redirect => 0);
+my $http = HTTP::Tiny->new(timeout => $Wait, max_redirect => 0);
 
 write_file("$tmp/secret", "00112233445566778899aabbccddeeff"
                           . "00112233445566778899aabbccddeeff\n");
@@ -169,93 +169,7 @@ http {
 }
 _EOC_
 
-    my @cmd = ($binary, '-p', "$dir/", '-c', "$dir/nginx.conf");
-    # no gdb server: its pipes in /tmp are not this test's to leave
-    unshift @cmd, 'valgrind', '-q', '--vgdb=no', split(' ', $valgrind)
-        if $valgrind && $valgrind ne '1';
-
-    my $pid = fork() // die "fork: $!\n";
-    if ($pid == 0) {
-        open STDERR, '>>', "$dir/stderr.log";
-        exec @cmd or POSIX::_exit(127);
-    }
-
-    for (1 .. $wait * 10) {
-        last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
-        die "nginx $name did not start:\n" . read_file("$dir/error.log")
-            if waitpid($pid, POSIX::WNOHANG()) == $pid;
-        select(undef, undef, undef, 0.1);
-    }
-
-    return { pid => $pid, port => $port, dir => $dir };
+    return start_nginx($dir, $port);
 }
 
 
-# a graceful stop, so that a run with coverage writes its counts
-sub stop {
-    my ($n) = @_;
-
-    return unless $n->{pid};
-
-    kill 'QUIT', $n->{pid};
-
-    for (1 .. $wait * 10) {
-        if (waitpid($n->{pid}, POSIX::WNOHANG()) == $n->{pid}) {
-            delete $n->{pid};
-            return;
-        }
-        select(undef, undef, undef, 0.1);
-    }
-
-    kill 'KILL', $n->{pid};
-    waitpid($n->{pid}, 0);
-    delete $n->{pid};
-}
-
-
-sub post {
-    my ($url, $body) = @_;
-
-    return $http->post($url, {
-        headers => { 'Content-Type' => 'application/json' },
-        content => JSON::PP::encode_json($body),
-    });
-}
-
-
-sub get_json {
-    my ($url) = @_;
-
-    my $r = $http->get($url);
-    die "GET $url: $r->{status}\n" unless $r->{success};
-
-    return JSON::PP::decode_json($r->{content});
-}
-
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!\n";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-
-sub write_file {
-    my ($name, $text) = @_;
-
-    open my $fh, '>', $name or die "$name: $!\n";
-    print $fh $text;
-    close $fh;
-}
-
-
-sub read_file {
-    my ($name) = @_;
-
-    open my $fh, '<', $name or return '';
-    local $/;
-    return scalar <$fh>;
-}

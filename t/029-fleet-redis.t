@@ -14,11 +14,15 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::Bin/inc";
+
 use File::Temp ();
-use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
+use SmotpProcs qw(start_nginx stop wait_port post get_json free_port
+                  write_file read_file $Wait);
 use Test::More;
 use Time::HiRes ();
 
@@ -32,11 +36,7 @@ my $redis_server = find_program('redis-server')
     or plan skip_all => 'redis-server is not installed (Debian: '
                         . 'apt-get install redis-server)';
 
-my $valgrind = $ENV{TEST_NGINX_USE_VALGRIND};
-my $wait = $valgrind ? 60 : 10;
-
 my $tmp = File::Temp->newdir('smotp-fleet-XXXXXX', TMPDIR => 1);
-my $http = HTTP::Tiny->new(timeout => $wait, max_redirect => 0);
 
 my $password = 'fleet-pw-' . int(rand(1e9));
 
@@ -349,19 +349,7 @@ http {
 }
 _EOC_
 
-    my @cmd = ($binary, '-p', "$dir/", '-c', "$dir/nginx.conf");
-    unshift @cmd, 'valgrind', '-q', '--vgdb=no', split(' ', $valgrind)
-        if $valgrind && $valgrind ne '1';
-
-    my $pid = fork() // die "fork: $!\n";
-    if ($pid == 0) {
-        open STDERR, '>>', "$dir/stderr.log";
-        exec @cmd or POSIX::_exit(127);
-    }
-
-    wait_port($port, $pid, "nginx $name", "$dir/error.log");
-
-    return { pid => $pid, port => $port, dir => $dir };
+    return start_nginx($dir, $port);
 }
 
 
@@ -396,7 +384,7 @@ sub redis {
     my (@args) = @_;
 
     my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$redis{port}",
-                                  Timeout => $wait)
+                                  Timeout => $Wait)
         or die "redis: $!\n";
 
     my $cmd = '';
@@ -489,67 +477,11 @@ _EOC_
 }
 
 
-sub wait_port {
-    my ($port, $pid, $what, $log) = @_;
-
-    for (1 .. $wait * 10) {
-        return if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
-        die "$what did not start:\n" . read_file($log)
-            if waitpid($pid, POSIX::WNOHANG()) == $pid;
-        select(undef, undef, undef, 0.1);
-    }
-
-    die "$what did not start in time:\n" . read_file($log);
-}
-
-
-# a graceful stop, so that a run with coverage writes its counts
-sub stop {
-    my ($n) = @_;
-
-    return unless $n->{pid};
-
-    kill 'QUIT', $n->{pid};
-
-    for (1 .. $wait * 10) {
-        if (waitpid($n->{pid}, POSIX::WNOHANG()) == $n->{pid}) {
-            delete $n->{pid};
-            return;
-        }
-        select(undef, undef, undef, 0.1);
-    }
-
-    kill 'KILL', $n->{pid};
-    waitpid($n->{pid}, 0);
-    delete $n->{pid};
-}
-
-
-sub post {
-    my ($url, $body) = @_;
-
-    return $http->post($url, {
-        headers => { 'Content-Type' => 'application/json' },
-        content => JSON::PP::encode_json($body),
-    });
-}
-
-
 sub stats {
     my ($phone) = @_;
 
     return get_json("http://127.0.0.1:$standin/_test/stats?phone=%2B"
                     . substr($phone, 1));
-}
-
-
-sub get_json {
-    my ($url) = @_;
-
-    my $r = $http->get($url);
-    die "GET $url: $r->{status}\n" unless $r->{success};
-
-    return JSON::PP::decode_json($r->{content});
 }
 
 
@@ -564,29 +496,3 @@ sub find_program {
 }
 
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!\n";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-
-sub write_file {
-    my ($name, $text) = @_;
-
-    open my $fh, '>', $name or die "$name: $!\n";
-    print $fh $text;
-    close $fh;
-}
-
-
-sub read_file {
-    my ($name) = @_;
-
-    open my $fh, '<', $name or return '';
-    local $/;
-    return scalar <$fh>;
-}
