@@ -138,6 +138,38 @@ is($r->{status}, 429, 'the cap of 2 holds across both');
 is($r->{content}, '{"error":"too many wrong codes: send a new one"}',
    'and says why');
 
+# a right code deletes its request's tally in Redis
+
+my $p6 = '+919800002906';
+$r = post("$url[1]/auth/send-otp", { phoneNumber => $p6 });
+my $h6 = eval { JSON::PP::decode_json($r->{content})->{requestId} } // '';
+my $sms6 = get_json("http://127.0.0.1:$standin/_test/inbox?phone=%2B"
+                    . substr($p6, 1));
+my $keys = nkeys('smotp:otp:*');
+post("$url[1]/auth/verify-otp", { requestId => $h6,
+                                 otpCode => $sms6->{code} eq '000000'
+                                            ? '111111' : '000000' });
+my $with = nkeys('smotp:otp:*');
+is($with, $keys + 1, 'a wrong code: its tally in Redis');
+is(post("$url[0]/auth/verify-otp", { requestId => $h6,
+                                    otpCode => $sms6->{code} })->{content},
+   '{"verified":true,"phone":"+91******2906"}', 'the right code, on a');
+Time::HiRes::sleep(0.3);
+my $without = nkeys('smotp:otp:*');
+is($without, $keys, 'and the tally is gone from Redis');
+
+# shared memory beside Redis: a count Redis refused is given back there
+
+my $m1 = '+919800002912';
+@status = map { post("$url[0]/mixed/send-otp",
+                     { phoneNumber => $m1 })->{status} } 1 .. 3;
+is("@status", '200 429 429', 'mixed: Redis refuses the second and third');
+redis('DEL', $_) for split /\n/, redis('KEYS', 'smotp:denyz:*');
+is(post("$url[0]/mixed/send-otp", { phoneNumber => $m1 })->{status}, 200,
+   'the shared memory gave back what Redis refused (2/10m let a 2nd by)');
+is(post("$url[0]/mixed/send-otp", { phoneNumber => $m1 })->{status}, 429,
+   'and holds its own count');
+
 # Redis forgets the script: EVAL, once, and it is known again
 
 redis('SCRIPT', 'FLUSH');
@@ -187,6 +219,15 @@ is($r->{status}, 503, 'Redis down, on_error=deny: 503');
 is($r->{content}, '{"error":"OTP service unavailable"}', 'in JSON');
 is(stats('+919800002908')->{requests} - $before, 0, 'and no API call');
 
+# beside them, the shared memory's counts: given back when deny refuses,
+# kept when allow lets the request by
+
+is(post("$url[1]/mixed-deny/send-otp", { phoneNumber => '+919800002913' })
+       ->{status}, 503, 'mixed, deny: 503');
+@status = map { post("$url[1]/mixed-allow/send-otp",
+                     { phoneNumber => '+919800002914' })->{status} } 1 .. 2;
+is("@status", '200 429', 'mixed, allow: the shared memory still counts');
+
 @status = map { post("$url[1]/allow/send-otp",
                      { phoneNumber => '+919800002909' })->{status} } 1 .. 2;
 is("@status", '200 200', 'on_error=allow: uncounted (1/10m let 2 by)');
@@ -214,6 +255,9 @@ ok(scalar(grep { /^smotp:otp:/ } split(/\n/, redis('KEYS', '*'))) >= 1,
 like(read_file("$nginx{b}{dir}/error.log"),
      qr/\[notice\].*smotp_zone "otp": Redis at "\/_smotp_redis" answers again/,
      'the switch back is logged');
+
+is(post("$url[1]/mixed-deny/send-otp", { phoneNumber => '+919800002913' })
+       ->{status}, 200, 'mixed, deny: the 503 had given its local count back');
 
 # each stopped and its log read: no alert, no crash, no secret
 
@@ -293,6 +337,7 @@ http {
     smotp_zone allowz:1m redis=/_smotp_redis on_error=allow;
     smotp_zone denyz:1m redis=/_smotp_redis on_error=deny;
     smotp_zone bad:1m redis=/_smotp_redis_bad on_error=deny;
+    smotp_zone localz:1m;
 
     server {
         listen 127.0.0.1:$port;
@@ -344,6 +389,25 @@ http {
         location = /bad/send-otp {
             smotp_send;
             smotp_limit zone=bad key=\$smotp_phone rate=1/10m;
+        }
+
+        # limits in shared memory beside limits in Redis
+        location = /mixed/send-otp {
+            smotp_send;
+            smotp_limit zone=localz key=\$smotp_phone rate=2/10m;
+            smotp_limit zone=denyz key=\$smotp_phone rate=1/10m;
+        }
+
+        location = /mixed-deny/send-otp {
+            smotp_send;
+            smotp_limit zone=localz key=\$smotp_phone rate=1/10m;
+            smotp_limit zone=denyz key=all rate=1000/m;
+        }
+
+        location = /mixed-allow/send-otp {
+            smotp_send;
+            smotp_limit zone=localz key=\$smotp_phone rate=1/h;
+            smotp_limit zone=allowz key=\$smotp_phone rate=1/h;
         }
     }
 }
@@ -419,6 +483,13 @@ sub read_reply {
     return join("\n", map { read_reply($s) } 1 .. $line) if $type eq '*';
 
     die "redis: unexpected reply $type$line\n";
+}
+
+
+# how many keys match
+sub nkeys {
+    my @keys = grep { length } split /\n/, redis('KEYS', $_[0]);
+    return scalar @keys;
 }
 
 
