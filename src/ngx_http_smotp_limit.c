@@ -743,13 +743,7 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
 failed:
 
-    /* no count could be taken: the limits are not let go of, the request is */
-
-    ctx->holds.nelts = 0;
-
-    ngx_str_set(&ctx->error, "OTP service unavailable");
-
-    return NGX_HTTP_SERVICE_UNAVAILABLE;
+    return ngx_http_smotp_limit_taken(r, ctx, NGX_ERROR, 0, 0);
 }
 
 
@@ -761,7 +755,8 @@ failed:
 ngx_int_t
 ngx_http_smotp_limit_resume(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
-    ngx_uint_t  i;
+    ngx_uint_t              i;
+    ngx_http_smotp_hold_t  *hold;
 
     if (ctx->fleet_rc == NGX_OK) {
         return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
@@ -771,10 +766,11 @@ ngx_http_smotp_limit_resume(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
         /* the shared memory's counts, taken before, are given back */
 
+        hold = ctx->holds.elts;
+
         for (i = 0; i < ctx->holds.nelts; i++) {
-            if (!((ngx_http_smotp_hold_t *) ctx->holds.elts)[i].remote) {
-                ngx_http_smotp_zone_release(
-                                 &((ngx_http_smotp_hold_t *) ctx->holds.elts)[i]);
+            if (!hold[i].remote) {
+                ngx_http_smotp_zone_release(&hold[i]);
             }
         }
 
@@ -895,7 +891,7 @@ ngx_http_smotp_limit_taken(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
     if (rc != NGX_OK) {
 
-        /* no count could be taken: the limits are not let go of, the request is */
+        /* no count could be taken: the limits hold, the request is refused */
 
         ctx->holds.nelts = 0;
 

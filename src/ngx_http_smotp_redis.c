@@ -184,13 +184,14 @@ ngx_http_smotp_redis_password_file(ngx_conf_t *cf, ngx_command_t *cmd,
         args[1].data = p;
         args[1].len = space - p;
 
-        for (p = space; p < last && *p == ' '; p++) { /* void */ }
+        for (p = space; p < last && *p == ' '; p++) {
+            /* void */
+        }
 
         args[2].data = p;
         args[2].len = last - p;
-    }
 
-    if (!space) {
+    } else {
         args[1].data = p;
         args[1].len = last - p;
     }

@@ -65,7 +65,7 @@ typedef struct {
     u_char                      key[16];
     time_t                      full_logged;
 
-    /* a Redis zone's: Redis failed at the last call (ngx_http_smotp_fleet.c) */
+    /* a Redis zone's: Redis failed at its last call (fleet.c) */
     ngx_atomic_t                remote_down;
 
     /*
