@@ -99,6 +99,15 @@ for my $c (@cases) {
     }
 }
 
+# a redis= that names a location of something else
+
+my $r = post("$url/other/send-otp", { phoneNumber => '+919800003199' });
+is($r->{status}, 503, 'redis= naming a location that is not '
+                      . 'smotp_redis_pass: 503');
+like(read_file("$nginx->{dir}/error.log"),
+     qr/smotp_zone "other": Redis failed at "\/_other" \(not a smotp_redis_pass location\)/,
+     'and the log says what is wrong');
+
 stop($nginx);
 kill 'TERM', $fake;
 waitpid($fake, 0);
@@ -162,6 +171,7 @@ http {
     smotp_retries 0;
 
     smotp_zone fleet:1m redis=/_smotp_redis on_error=deny;
+    smotp_zone other:1m redis=/_other on_error=deny;
 
     server {
         listen 127.0.0.1:$port;
@@ -180,6 +190,16 @@ http {
         location = /auth/send-otp {
             smotp_send;
             smotp_limit zone=fleet key=all rate=1000/m;
+        }
+
+        location = /_other {
+            internal;
+            return 200 "+OK\r\n";
+        }
+
+        location = /other/send-otp {
+            smotp_send;
+            smotp_limit zone=other key=all rate=1000/m;
         }
     }
 }
