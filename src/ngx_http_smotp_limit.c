@@ -541,8 +541,9 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 
 /*
  * A location's counts in Redis: of one zone (one call takes them all),
- * as many as a call takes, and not yet for a resend, whose send's phone
- * is recorded in shared memory alone
+ * as many as a call takes.  A resend there needs no record of its send:
+ * redis= needs a secret, so its requestId is a handle that holds the
+ * phone.
  */
 
 static ngx_int_t
@@ -581,14 +582,6 @@ ngx_http_smotp_limit_fleet(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 
     if (zone == NULL) {
         return NGX_OK;
-    }
-
-    if (conf->endpoint == &ngx_http_smotp_resend_endpoint) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "smotp_resend cannot count in smotp_zone \"%V\" "
-                           "with redis= yet: give its location a zone of "
-                           "shared memory", &zone->shm.name);
-        return NGX_ERROR;
     }
 
     if (n > NGX_HTTP_SMOTP_FLEET_HOLDS) {

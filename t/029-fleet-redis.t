@@ -1,10 +1,11 @@
 # Limits across a fleet (smotp_zone ... redis=): two nginx processes with
 # one secret file and one real Redis hold one quota exactly, a count given
 # back on an API failure is given back in Redis, the keys carry no number
-# and expire, a verify's wrong codes add up across both, Redis forgetting
-# the script is no matter, a wrong password and a slow Redis are said,
-# and with Redis stopped each on_error policy answers as it says (its
-# switch logged once), counting resuming in Redis when it is back.
+# and expire, a resend counts as a send across both, a verify's wrong
+# codes add up across both, Redis forgetting the script is no matter, a
+# wrong password and a slow Redis are said, and with Redis stopped each
+# on_error policy answers as it says (its switch logged once), counting
+# resuming in Redis when it is back.
 #
 # Plain Test::More, as t/028-two-servers.t: it starts its own redis-server
 # (Debian's redis-server package) on a free port, with a password, and two
@@ -170,6 +171,17 @@ is(post("$url[0]/mixed/send-otp", { phoneNumber => $m1 })->{status}, 200,
 is(post("$url[0]/mixed/send-otp", { phoneNumber => $m1 })->{status}, 429,
    'and holds its own count');
 
+# a resend counts as a send to its phone, across both servers: the handle
+# holds the phone, so no record of the send is needed
+
+my $p7 = '+919800002915';
+$r = post("$url[0]/auth/send-otp", { phoneNumber => $p7 });
+my $h7 = eval { JSON::PP::decode_json($r->{content})->{requestId} } // '';
+@status = map { post("$url[$_ % 2]/auth/resend-otp",
+                     { requestId => $h7 })->{status} } 1 .. 3;
+is("@status", '200 200 429', 'a send and two resends across both: the '
+                             . 'third resend is the 4th of 3/10m');
+
 # Redis forgets the script: EVAL, once, and it is known again
 
 redis('SCRIPT', 'FLUSH');
@@ -279,11 +291,6 @@ config_error('smotp_zone z:1m on_error=deny;',
              qr/on_error= needs redis=/, 'on_error= without redis=');
 config_error('smotp_zone z:1m redis=/_r on_error=maybe;',
              qr/invalid parameter "on_error=maybe"/, 'an unknown on_error');
-config_error('smotp_zone z:1m redis=/_r;',
-             qr/smotp_resend cannot count in smotp_zone "z" with redis=/,
-             'a resend counted in Redis', 0,
-             'location = /r { smotp_resend; '
-             . 'smotp_limit zone=z key=$smotp_phone rate=1/m; }');
 config_error('smotp_zone z:1m redis=/_r; smotp_zone y:1m redis=/_r;',
              qr/may be in one smotp_zone with redis= only/,
              'two Redis zones in one location', 0,
@@ -369,6 +376,11 @@ http {
         location = /auth/verify-otp {
             smotp_verify;
             smotp_verify_attempts zone=otp 2;
+        }
+
+        location = /auth/resend-otp {
+            smotp_resend;
+            smotp_limit zone=otp key=\$smotp_phone rate=3/10m;
         }
 
         location = /budget/send-otp {
