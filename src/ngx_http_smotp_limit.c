@@ -62,6 +62,7 @@ static ngx_int_t ngx_http_smotp_limit_taken(ngx_http_request_t *r,
     ngx_msec_t wait);
 static ngx_int_t ngx_http_smotp_limit_fallback(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
+static void ngx_http_smotp_limit_release_local(ngx_http_smotp_ctx_t *ctx);
 static void ngx_http_smotp_limit_drop(ngx_http_smotp_ctx_t *ctx,
     ngx_uint_t remote);
 static ngx_int_t ngx_http_smotp_limit_of(ngx_conf_t *cf,
@@ -748,9 +749,6 @@ failed:
 ngx_int_t
 ngx_http_smotp_limit_resume(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
-    ngx_uint_t              i;
-    ngx_http_smotp_hold_t  *hold;
-
     if (ctx->fleet_rc == NGX_OK) {
         return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
     }
@@ -759,13 +757,7 @@ ngx_http_smotp_limit_resume(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
         /* the shared memory's counts, taken before, are given back */
 
-        hold = ctx->holds.elts;
-
-        for (i = 0; i < ctx->holds.nelts; i++) {
-            if (!hold[i].remote) {
-                ngx_http_smotp_zone_release(&hold[i]);
-            }
-        }
+        ngx_http_smotp_limit_release_local(ctx);
 
         return ngx_http_smotp_limit_taken(r, ctx, NGX_BUSY,
                                           ctx->fleet_refused, ctx->fleet_wait);
@@ -808,24 +800,14 @@ ngx_http_smotp_limit_fallback(ngx_http_request_t *r,
         return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
 
     case NGX_HTTP_SMOTP_ZONE_ON_ERROR_DENY:
-        for (i = 0; i < ctx->holds.nelts; i++) {
-            if (!hold[i].remote) {
-                ngx_http_smotp_zone_release(&hold[i]);
-            }
-        }
-
+        ngx_http_smotp_limit_release_local(ctx);
         return ngx_http_smotp_limit_taken(r, ctx, NGX_ERROR, 0, 0);
     }
 
     rc = ngx_http_smotp_zone_reserve(&ctx->holds, 1, &refused, &wait);
 
     if (rc != NGX_OK) {
-        for (i = 0; i < ctx->holds.nelts; i++) {
-            if (!hold[i].remote) {
-                ngx_http_smotp_zone_release(&hold[i]);
-            }
-        }
-
+        ngx_http_smotp_limit_release_local(ctx);
         return ngx_http_smotp_limit_taken(r, ctx, rc, refused, wait);
     }
 
@@ -836,6 +818,24 @@ ngx_http_smotp_limit_fallback(ngx_http_request_t *r,
     }
 
     return ngx_http_smotp_limit_taken(r, ctx, NGX_OK, 0, 0);
+}
+
+
+/* the shared memory's counts of the request given back */
+
+static void
+ngx_http_smotp_limit_release_local(ngx_http_smotp_ctx_t *ctx)
+{
+    ngx_uint_t              i;
+    ngx_http_smotp_hold_t  *hold;
+
+    hold = ctx->holds.elts;
+
+    for (i = 0; i < ctx->holds.nelts; i++) {
+        if (!hold[i].remote) {
+            ngx_http_smotp_zone_release(&hold[i]);
+        }
+    }
 }
 
 
