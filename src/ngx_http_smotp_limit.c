@@ -82,6 +82,8 @@ static void ngx_http_smotp_limit_record(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_limit_recall(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_loc_conf_t *slcf);
+static uint64_t *ngx_http_smotp_limit_text(ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_limit_t *limit);
 static ngx_int_t ngx_http_smotp_limit_key(ngx_http_request_t *r,
     ngx_http_smotp_limit_t *limit, ngx_str_t *key);
 
@@ -536,6 +538,16 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
         *check = &limit[i];
     }
 
+    /* a resend recalls its send's phone from the zones it counts in */
+
+    if (conf->endpoint == &ngx_http_smotp_resend_endpoint) {
+        check = conf->checks->elts;
+
+        for (i = 0; i < conf->checks->nelts; i++) {
+            ngx_http_smotp_zone_recalled(check[i]->zone);
+        }
+    }
+
     return ngx_http_smotp_limit_fleet(cf, conf);
 }
 
@@ -655,6 +667,7 @@ ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_array_t *checks,
 ngx_int_t
 ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
+    uint64_t                   *text;
     ngx_int_t                   rc;
     ngx_str_t                   key;
     ngx_uint_t                  i, refused, remote;
@@ -695,29 +708,38 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
     for (i = 0; i < slcf->checks->nelts; i++) {
         limit = check[i];
 
-        if (ngx_http_smotp_limit_key(r, limit, &key) != NGX_OK) {
-            goto failed;
-        }
+        /* a variable a check before read in the zone is hashed already */
 
-        /* an empty key is no count, as with limit_req */
+        text = ngx_http_smotp_limit_text(ctx, limit);
 
-        if (key.len == 0) {
-            continue;
+        if (text == NULL) {
+
+            if (ngx_http_smotp_limit_key(r, limit, &key) != NGX_OK) {
+                goto failed;
+            }
+
+            /* an empty key is no count, as with limit_req */
+
+            if (key.len == 0) {
+                continue;
+            }
         }
 
         /* never more holds than checks: room made above */
 
         hold = (ngx_http_smotp_hold_t *) ctx->holds.elts + ctx->holds.nelts++;
 
+        hold->text = text ? *text
+                          : ngx_http_smotp_zone_text(limit->zone, &key);
         hold->zone = limit->zone;
         hold->kind = limit->kind;
         hold->period = limit->period;
         hold->limit = limit->count;
         hold->remote = (ngx_http_smotp_zone_remote(limit->zone) != NULL);
         hold->data = limit;
-        hold->hash = ngx_http_smotp_zone_hash(limit->zone, &limit->name,
-                                              limit->kind, &limit->rate,
-                                              &key);
+        hold->hash = ngx_http_smotp_zone_name_of(limit->zone, &limit->name,
+                                                 limit->kind, &limit->rate,
+                                                 hold->text);
         remote += hold->remote;
     }
 
@@ -896,6 +918,37 @@ ngx_http_smotp_limit_taken(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     ctx->limit_status = NGX_HTTP_SMOTP_LIMIT_PASSED;
 
     return NGX_OK;
+}
+
+
+/*
+ * The hash of the key's text, if a check before this one took a count in
+ * its zone for the same variable (two limits of $smotp_phone, say)
+ */
+
+static uint64_t *
+ngx_http_smotp_limit_text(ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_limit_t *limit)
+{
+    ngx_uint_t               i;
+    ngx_http_smotp_hold_t   *hold;
+    ngx_http_smotp_limit_t  *taken;
+
+    if (limit->index == NGX_DECLINED) {
+        return NULL;
+    }
+
+    hold = ctx->holds.elts;
+
+    for (i = 0; i < ctx->holds.nelts; i++) {
+        taken = hold[i].data;
+
+        if (taken->index == limit->index && hold[i].zone == limit->zone) {
+            return &hold[i].text;
+        }
+    }
+
+    return NULL;
 }
 
 

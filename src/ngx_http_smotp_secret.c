@@ -42,10 +42,10 @@
 #define NGX_HTTP_SMOTP_HMAC_BLOCK       64
 
 /* the tokens a worker remembers having opened: cookies, by their size */
-#define NGX_HTTP_SMOTP_TOKEN_SEEN       128
+#define NGX_HTTP_SMOTP_TOKEN_SEEN_BITS  7
+#define NGX_HTTP_SMOTP_TOKEN_SEEN       (1 << NGX_HTTP_SMOTP_TOKEN_SEEN_BITS)
 #define NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT  128
 #define NGX_HTTP_SMOTP_TOKEN_SEEN_PLAIN 32
-#define NGX_HTTP_SMOTP_TOKEN_SEEN_HASH  16
 
 
 /*
@@ -102,6 +102,8 @@ static ngx_int_t ngx_http_smotp_token_mac(ngx_http_smotp_secret_t *secret,
     ngx_http_smotp_secret_key_t *key, u_char *data, size_t len, u_char *mac);
 static void ngx_http_smotp_put64(u_char *p, uint64_t v);
 static uint64_t ngx_http_smotp_get64(u_char *p);
+static ngx_uint_t ngx_http_smotp_token_seen_slot(ngx_str_t *in);
+static ngx_int_t ngx_http_smotp_same(u_char *a, u_char *b, size_t len);
 
 
 /* smotp_secret_file path */
@@ -617,21 +619,14 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
 
     seen = NULL;
 
-    if (in->len <= NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT) {
-
-        /*
-         * the slot by the text's last characters, a genuine token's MAC
-         * (ngx_murmur_hash2() shifts signed ints, UB on bytes over 0x7f);
-         * texts made to share a slot only push each other out
-         */
-
-        len = ngx_min(in->len, NGX_HTTP_SMOTP_TOKEN_SEEN_HASH);
-        seen = &secret->seen[ngx_hash_key(in->data + in->len - len, len)
-                             % NGX_HTTP_SMOTP_TOKEN_SEEN];
+    if (in->len >= sizeof(uint64_t)
+        && in->len <= NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT)
+    {
+        seen = &secret->seen[ngx_http_smotp_token_seen_slot(in)];
 
         if (seen->len == in->len && seen->kind == token->kind
             && seen->expires > ngx_time()
-            && CRYPTO_memcmp(seen->text, in->data, in->len) == 0)
+            && ngx_http_smotp_same(seen->text, in->data, in->len))
         {
             token->issued = seen->issued;
             token->expires = seen->expires;
@@ -753,6 +748,59 @@ ngx_http_smotp_token_mac(ngx_http_smotp_secret_t *secret,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The slot of a token's text in the worker's memory of opened tokens: by
+ * its last eight characters, a genuine token's MAC, multiplied by 2^64
+ * over the golden ratio; texts made to share a slot only push each
+ * other out
+ */
+
+static ngx_uint_t
+ngx_http_smotp_token_seen_slot(ngx_str_t *in)
+{
+    uint64_t  tail;
+
+    ngx_memcpy(&tail, in->data + in->len - sizeof(uint64_t),
+               sizeof(uint64_t));
+
+    return (ngx_uint_t) ((tail * 0x9e3779b97f4a7c15ULL)
+                         >> (64 - NGX_HTTP_SMOTP_TOKEN_SEEN_BITS));
+}
+
+
+/*
+ * Whether a and b hold the same len bytes, in a time that depends on len
+ * alone: what differs is gathered eight bytes at a time, not looked at
+ * until the end (CRYPTO_memcmp() takes a byte at a time, and a cookie's
+ * text is the gate's every request)
+ */
+
+static ngx_int_t
+ngx_http_smotp_same(u_char *a, u_char *b, size_t len)
+{
+    uint64_t  x, y, diff;
+
+    diff = 0;
+
+    while (len >= sizeof(uint64_t)) {
+        ngx_memcpy(&x, a, sizeof(uint64_t));
+        ngx_memcpy(&y, b, sizeof(uint64_t));
+
+        diff |= x ^ y;
+
+        a += sizeof(uint64_t);
+        b += sizeof(uint64_t);
+        len -= sizeof(uint64_t);
+    }
+
+    while (len--) {
+        diff |= *a++ ^ *b++;
+    }
+
+    return diff == 0;
 }
 
 

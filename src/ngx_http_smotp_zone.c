@@ -81,10 +81,13 @@ typedef struct {
     ngx_slab_pool_t            *shpool;
     ngx_uint_t                  size;
     /* the hash keys of the zone's records and of their seal, once a worker */
+    ngx_http_smotp_zone_name_t  text;
     ngx_http_smotp_zone_name_t  record;
     ngx_http_smotp_zone_name_t  seal[2];
     /* smotp_zone ... redis=: the counts are in Redis, this is the fallback */
     ngx_http_smotp_zone_remote_t  *remote;
+    /* an smotp_resend's checks are in the zone: sends record their phone */
+    ngx_uint_t                  recalled;
 } ngx_http_smotp_zone_ctx_t;
 
 
@@ -123,6 +126,9 @@ static ngx_inline uint64_t ngx_http_smotp_siphash(uint64_t k0, uint64_t k1,
  */
 
 static ngx_str_t  ngx_http_smotp_zone_record_id = ngx_string("attempts");
+
+/* the zone's key for the texts themselves: "#" is in no rate */
+static ngx_str_t  ngx_http_smotp_zone_text_id = ngx_string("#text");
 
 static ngx_str_t  ngx_http_smotp_zone_seal_ids[2] = {
     ngx_string("seal0"),
@@ -414,9 +420,8 @@ ngx_http_smotp_zone_share(ngx_http_smotp_zone_ctx_t *ctx)
 
 
 /*
- * The entry's name: the key's text hashed with the limit's own key, which
- * is made once a worker from the zone's key, the kind and the limit's id
- * (its rate, so that two limits of one key count apart)
+ * The entry's name: the key's text hashed with the zone's key, then
+ * mixed with the limit's own key (ngx_http_smotp_zone_name_of())
  */
 
 uint64_t
@@ -424,11 +429,54 @@ ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone,
     ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
     ngx_str_t *id, ngx_str_t *key)
 {
+    return ngx_http_smotp_zone_name_of(zone, name, kind, id,
+                                       ngx_http_smotp_zone_text(zone, key));
+}
+
+
+/* a key's text hashed with the zone's own key, once for all its limits */
+
+uint64_t
+ngx_http_smotp_zone_text(ngx_shm_zone_t *zone, ngx_str_t *key)
+{
+    ngx_http_smotp_zone_ctx_t  *ctx = zone->data;
+
+    if (!ctx->text.made) {
+        ngx_http_smotp_zone_name(ctx, &ctx->text, NGX_HTTP_SMOTP_ZONE_LIMIT,
+                                 &ngx_http_smotp_zone_text_id);
+    }
+
+    return ngx_http_smotp_siphash(ctx->text.k0, ctx->text.k1, key->data,
+                                  key->len);
+}
+
+
+/*
+ * A limit's entry of a text (ngx_http_smotp_zone_text()): the text's hash
+ * and the limit's own key, which is made once a worker from the zone's
+ * key, the kind and the limit's id (its rate, so that two limits of one
+ * key count apart), mixed by a bijection (SplitMix64's): texts that share
+ * a bucket are as unknown as their hashes, and a text hashed once a
+ * request names its entry of every limit
+ */
+
+uint64_t
+ngx_http_smotp_zone_name_of(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
+    ngx_str_t *id, uint64_t text)
+{
+    uint64_t  h;
+
     if (!name->made) {
         ngx_http_smotp_zone_name(zone->data, name, kind, id);
     }
 
-    return ngx_http_smotp_siphash(name->k0, name->k1, key->data, key->len);
+    h = text ^ name->k0;
+
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+
+    return (h ^ (h >> 31)) ^ name->k1;
 }
 
 
@@ -679,10 +727,22 @@ ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold)
 }
 
 
+/* an smotp_resend counts in the zone: it will recall what sends record */
+
+void
+ngx_http_smotp_zone_recalled(ngx_shm_zone_t *zone)
+{
+    ngx_http_smotp_zone_ctx_t  *ctx = zone->data;
+
+    ctx->recalled = 1;
+}
+
+
 /*
  * A record: a short text kept under the key's name until "ttl" passes
  * (the phone number of an OTP request, which a resend of it needs), in
- * the room of an entry's times; NGX_ERROR when the zone has no room
+ * the room of an entry's times; NGX_ERROR when the zone has no room.  A
+ * zone no resend counts in keeps none: NGX_OK at once
  */
 
 ngx_int_t
@@ -697,6 +757,10 @@ ngx_http_smotp_zone_record(ngx_shm_zone_t *zone, ngx_str_t *key,
     u_char                      text[NGX_HTTP_SMOTP_ZONE_RECORD_LEN];
 
     ctx = zone->data;
+
+    if (!ctx->recalled) {
+        return NGX_OK;
+    }
 
     hash = ngx_http_smotp_zone_hash(zone, &ctx->record,
                                     NGX_HTTP_SMOTP_ZONE_TALLY,

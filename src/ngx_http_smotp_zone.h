@@ -36,7 +36,8 @@ typedef enum {
 /*
  * A limit's own hash key, made from the zone's key and what names the
  * limit (its kind and rate) on its first use in a worker: the entries of
- * two limits of one key are apart, and a key's text is hashed alone
+ * two limits of one key are apart, and a key's text is hashed once for
+ * all of them
  */
 
 typedef struct {
@@ -75,6 +76,7 @@ typedef struct {
 
 typedef struct {
     ngx_shm_zone_t             *zone;
+    uint64_t                    text;       /* ngx_http_smotp_zone_text() */
     uint64_t                    hash;
     ngx_msec_t                  period;
     ngx_uint_t                  limit;
@@ -90,12 +92,17 @@ ngx_shm_zone_t *ngx_http_smotp_zone_find(ngx_conf_t *cf, ngx_str_t *name);
 uint64_t ngx_http_smotp_zone_hash(ngx_shm_zone_t *zone,
     ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
     ngx_str_t *id, ngx_str_t *key);
+uint64_t ngx_http_smotp_zone_text(ngx_shm_zone_t *zone, ngx_str_t *key);
+uint64_t ngx_http_smotp_zone_name_of(ngx_shm_zone_t *zone,
+    ngx_http_smotp_zone_name_t *name, ngx_http_smotp_zone_kind_e kind,
+    ngx_str_t *id, uint64_t text);
 ngx_http_smotp_zone_remote_t *ngx_http_smotp_zone_remote(
     ngx_shm_zone_t *zone);
 ngx_int_t ngx_http_smotp_zone_reserve(ngx_array_t *holds, ngx_uint_t remote,
     ngx_uint_t *refused, ngx_msec_t *wait);
 void ngx_http_smotp_zone_release(ngx_http_smotp_hold_t *hold);
 void ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold);
+void ngx_http_smotp_zone_recalled(ngx_shm_zone_t *zone);
 ngx_int_t ngx_http_smotp_zone_record(ngx_shm_zone_t *zone, ngx_str_t *key,
     ngx_str_t *value, ngx_msec_t ttl);
 ngx_int_t ngx_http_smotp_zone_recall(ngx_shm_zone_t *zone, ngx_str_t *key,

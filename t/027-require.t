@@ -468,3 +468,26 @@ this is a pass phrase of thirty-two bytes or more
 GET /ok
 --- response_body
 ok
+
+
+
+=== TEST 26: the cookie among others: names that hold it as a part, no blank after ";", a second Cookie line, blanks around the value; not another case of its name, not a name without "=", and the first of two is the one taken
+--- http_config eval: $::Http
+--- config eval: $::App
+--- user_files eval: $::Files
+--- request eval
+[("GET /open/page") x 8]
+--- more_headers eval
+["Cookie: smotpx=1; xsmotp=$::Good; smotp=$::Good",
+ "Cookie: a=1;smotp=$::Good",
+ "Cookie: a=1\nCookie: b=2; smotp= $::Good \t; c=3",
+ "Cookie: a=1; SMOTP=$::Good",
+ "Cookie: a=1; smotp",
+ "Cookie: smotp=x; smotp=$::Good",
+ "Cookie: smotpx=$::Good",
+ "Cookie: a=\"smotp=$::Good\""]
+--- error_code eval
+[(200) x 8]
+--- response_body eval
+["[+919876543210]\n", "[+919876543210]\n", "[+919876543210]\n",
+ "[]\n", "[]\n", "[]\n", "[]\n", "[]\n"]
