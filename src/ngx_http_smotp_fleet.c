@@ -30,36 +30,97 @@
 #define NGX_HTTP_SMOTP_FLEET_TALLY_TTL  "86400000"
 
 
+/* the most requests whose counts one call takes */
+#define NGX_HTTP_SMOTP_FLEET_BATCH  32
+
+#define NGX_HTTP_SMOTP_FLEET_IDLE    0
+#define NGX_HTTP_SMOTP_FLEET_QUEUED  1
+#define NGX_HTTP_SMOTP_FLEET_SENT    2
+
+
+/*
+ * A worker's requests waiting for a zone's next call.  With no call of
+ * the zone under way, the first of them posts the event, and once the
+ * event loop's turn is done, one call carries all that came; while one
+ * is under way, those that come wait for its answer, then go together
+ * (FLEET_BATCH a call at most), so that concurrent requests share a
+ * round trip and a load makes the batches, not a timer
+ */
+
+typedef struct {
+    ngx_queue_t                    waiting;
+    ngx_uint_t                     n;
+    ngx_uint_t                     calls;    /* under way */
+    ngx_event_t                    event;
+    ngx_http_smotp_zone_remote_t  *remote;
+} ngx_http_smotp_fleet_batch_t;
+
+
+/* a request waiting for its counts, in its own pool */
+
+typedef struct {
+    ngx_queue_t                    queue;
+    ngx_http_request_t            *request;
+    ngx_http_smotp_ctx_t          *ctx;
+    ngx_http_smotp_fleet_batch_t  *batch;
+    ngx_uint_t                     state;
+    ngx_uint_t                     n;
+    ngx_http_smotp_hold_t         *holds[NGX_HTTP_SMOTP_FLEET_HOLDS];
+} ngx_http_smotp_fleet_wait_t;
+
+
+/*
+ * A call, in the pool of the request that carries it (the first of a
+ * batch): a reserve's waits, or one request's counts given back
+ */
+
 typedef struct {
     /* first: the call's handler is given it */
     ngx_http_smotp_redis_call_t    call;
     ngx_http_smotp_zone_remote_t  *remote;
-    ngx_http_smotp_ctx_t          *ctx;
+    ngx_http_request_t            *carrier;
+    ngx_queue_t                    waits;
     ngx_str_t                     *args;
     ngx_uint_t                     nargs;
     ngx_uint_t                     evaled;
-    ngx_uint_t                     n;
-    ngx_http_smotp_hold_t         *holds[NGX_HTTP_SMOTP_FLEET_HOLDS];
+    ngx_uint_t                     ended;    /* a reserve's, answered */
+    int64_t                        values[3];
 } ngx_http_smotp_fleet_call_t;
 
 
+static void ngx_http_smotp_fleet_queue(ngx_http_smotp_fleet_batch_t *batch,
+    ngx_http_smotp_fleet_wait_t *wait);
+static void ngx_http_smotp_fleet_ended(ngx_http_smotp_fleet_call_t *fc);
+static void ngx_http_smotp_fleet_send(ngx_event_t *ev);
+static ngx_http_smotp_fleet_call_t *ngx_http_smotp_fleet_batch_call(
+    ngx_http_smotp_fleet_batch_t *batch);
+static void ngx_http_smotp_fleet_wake(ngx_http_smotp_fleet_wait_t *wait,
+    ngx_http_request_t *carrier);
+static void ngx_http_smotp_fleet_wait_cleanup(void *data);
+static void ngx_http_smotp_fleet_call_cleanup(void *data);
 static ngx_http_smotp_fleet_call_t *ngx_http_smotp_fleet_call(
-    ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_http_smotp_hold_t **holds, ngx_uint_t n, ngx_str_t *op);
+    ngx_http_request_t *r, ngx_http_smotp_hold_t **holds, ngx_uint_t n,
+    ngx_str_t *op);
+static ngx_str_t *ngx_http_smotp_fleet_key(ngx_str_t *a, u_char **p,
+    ngx_http_smotp_zone_remote_t *remote, ngx_http_smotp_hold_t *hold);
 static ngx_int_t ngx_http_smotp_fleet_noscript(ngx_http_request_t *r,
     ngx_http_smotp_fleet_call_t *fc);
 static void ngx_http_smotp_fleet_reserved(ngx_http_request_t *r,
     ngx_http_smotp_redis_call_t *call);
+static ngx_int_t ngx_http_smotp_fleet_answer(ngx_http_smotp_fleet_call_t *fc);
 static void ngx_http_smotp_fleet_released(ngx_http_request_t *r,
     ngx_http_smotp_redis_call_t *call);
 
 
 /*
- * The script.  KEYS: the counts; ARGV[1] the operation, then for each
- * key its kind (1 a rolling count, 2 a tally), limit and period in ms,
- * and for a release the mark its reserve answered.  A reserve answers
- * {0, 0, now, mark...} when all are taken, else {i, wait, now} for the
- * first key that refused, none taken.
+ * The script.  KEYS: the counts.  ARGV[1] the operation.  A reserve's
+ * ARGV[2] is the number of requests, then for each its number of keys
+ * and, a key, its kind (1 a rolling count, 2 a tally), limit and period
+ * in ms; each request's counts are taken all or none, in turn, and it
+ * answers {refused, wait, mark...}: 0 and a mark a key when all are
+ * taken, else the first key that refused, how long until it would not,
+ * and zeros.  A release's keys come with kind, limit, period and the
+ * mark their reserve answered; a clear's alone.
  */
 
 static ngx_str_t  ngx_http_smotp_fleet_script = ngx_string(
@@ -76,18 +137,14 @@ static ngx_str_t  ngx_http_smotp_fleet_script = ngx_string(
 "  for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end\n"
 "  return {0, 0, now}\n"
 "end\n"
-"local step = 3\n"
-"if op == 'release' then step = 4 end\n"
-"local out = {0, 0, now}\n"
-"local new = {}\n"
-"for i = 1, #KEYS do\n"
-"  local b = 1 + (i - 1) * step\n"
-"  local kind = tonumber(ARGV[b + 1])\n"
-"  local limit = tonumber(ARGV[b + 2])\n"
-"  local period = tonumber(ARGV[b + 3])\n"
-"  local v = parse(redis.call('GET', KEYS[i]))\n"
-"  if op == 'release' then\n"
+"if op == 'release' then\n"
+"  for i = 1, #KEYS do\n"
+"    local b = 1 + (i - 1) * 4\n"
+"    local kind = tonumber(ARGV[b + 1])\n"
+"    local limit = tonumber(ARGV[b + 2])\n"
+"    local period = tonumber(ARGV[b + 3])\n"
 "    local mark = tonumber(ARGV[b + 4])\n"
+"    local v = parse(redis.call('GET', KEYS[i]))\n"
 "    if kind == 2 then\n"
 "      if v[1] and v[1] > 0 then v[1] = v[1] - 1 end\n"
 "    elseif limit <= 8 then\n"
@@ -103,50 +160,72 @@ static ngx_str_t  ngx_http_smotp_fleet_script = ngx_string(
 "    else\n"
 "      redis.call('DEL', KEYS[i])\n"
 "    end\n"
-"  else\n"
-"    local wait, mark, ttl = 0, 0, 0\n"
-"    if kind == 2 then\n"
-"      local cur = v[1] or 0\n"
-"      if cur >= limit then wait = -1\n"
-"      else v = {cur + 1} ttl = " NGX_HTTP_SMOTP_FLEET_TALLY_TTL " end\n"
-"    elseif limit <= 8 then\n"
-"      local kept = {}\n"
-"      for j = 1, #v do\n"
-"        if now - v[j] < period then kept[#kept + 1] = v[j] end\n"
-"      end\n"
-"      if #kept >= limit then wait = kept[#kept - limit + 1] + period - now\n"
-"      else kept[#kept + 1] = now v = kept mark = now ttl = period end\n"
-"    else\n"
-"      local start = now - now % period\n"
-"      local m, prev, cur = v[1] or start, v[2] or 0, v[3] or 0\n"
-"      if m ~= start then\n"
-"        if start - m == period then prev = cur else prev = 0 end\n"
-"        cur = 0 m = start\n"
-"      end\n"
-"      local left = period - (now - start)\n"
-"      if prev * left + (cur + 1) * period > limit * period then\n"
-"        if cur + 1 <= limit then\n"
-"          local over = prev * left - (limit - cur - 1) * period\n"
-"          wait = math.floor((over + prev - 1) / prev)\n"
-"        else\n"
-"          wait = left + math.floor((cur * period - (limit - 1) * period"
-" + cur - 1) / cur)\n"
-"        end\n"
-"      else v = {m, prev, cur + 1} mark = m ttl = m + 2 * period - now end\n"
-"    end\n"
-"    if wait ~= 0 then\n"
-"      if wait < 0 then wait = 0 end\n"
-"      return {i, wait, now}\n"
-"    end\n"
-"    new[i] = {v, ttl}\n"
-"    out[3 + i] = mark\n"
 "  end\n"
+"  return {0, 0, now}\n"
 "end\n"
-"if op == 'reserve' then\n"
-"  for i = 1, #KEYS do\n"
-"    redis.call('SET', KEYS[i], table.concat(new[i][1], ' '), 'PX',"
-" new[i][2])\n"
+"local out = {}\n"
+"local a, k = 3, 0\n"
+"for r = 1, tonumber(ARGV[2]) do\n"
+"  local n = tonumber(ARGV[a])\n"
+"  a = a + 1\n"
+"  local refused, wait, new = 0, 0, {}\n"
+"  for i = 1, n do\n"
+"    if refused == 0 then\n"
+"      local kind = tonumber(ARGV[a])\n"
+"      local limit = tonumber(ARGV[a + 1])\n"
+"      local period = tonumber(ARGV[a + 2])\n"
+"      local v = parse(redis.call('GET', KEYS[k + i]))\n"
+"      local w, mark, ttl = nil, 0, 0\n"
+"      if kind == 2 then\n"
+"        local cur = v[1] or 0\n"
+"        if cur >= limit then w = 0\n"
+"        else v = {cur + 1} ttl = " NGX_HTTP_SMOTP_FLEET_TALLY_TTL " end\n"
+"      elseif limit <= 8 then\n"
+"        local kept = {}\n"
+"        for j = 1, #v do\n"
+"          if now - v[j] < period then kept[#kept + 1] = v[j] end\n"
+"        end\n"
+"        if #kept >= limit then w = kept[#kept - limit + 1] + period - now\n"
+"        else kept[#kept + 1] = now v = kept mark = now ttl = period end\n"
+"      else\n"
+"        local start = now - now % period\n"
+"        local m, prev, cur = v[1] or start, v[2] or 0, v[3] or 0\n"
+"        if m ~= start then\n"
+"          if start - m == period then prev = cur else prev = 0 end\n"
+"          cur = 0 m = start\n"
+"        end\n"
+"        local left = period - (now - start)\n"
+"        if prev * left + (cur + 1) * period > limit * period then\n"
+"          if cur + 1 <= limit then\n"
+"            local over = prev * left - (limit - cur - 1) * period\n"
+"            w = math.floor((over + prev - 1) / prev)\n"
+"          else\n"
+"            w = left + math.floor((cur * period - (limit - 1) * period"
+" + cur - 1) / cur)\n"
+"          end\n"
+"        else v = {m, prev, cur + 1} mark = m ttl = m + 2 * period - now end\n"
+"      end\n"
+"      if w then\n"
+"        refused = i\n"
+"        if w > 0 then wait = w end\n"
+"      else\n"
+"        new[i] = {v, ttl, mark}\n"
+"      end\n"
+"    end\n"
+"    a = a + 3\n"
 "  end\n"
+"  out[#out + 1] = refused\n"
+"  out[#out + 1] = wait\n"
+"  for i = 1, n do\n"
+"    if refused == 0 then\n"
+"      redis.call('SET', KEYS[k + i], table.concat(new[i][1], ' '), 'PX',"
+" new[i][2])\n"
+"      out[#out + 1] = new[i][3]\n"
+"    else\n"
+"      out[#out + 1] = 0\n"
+"    end\n"
+"  end\n"
+"  k = k + n\n"
 "end\n"
 "return out\n");
 
@@ -160,7 +239,8 @@ static ngx_str_t  ngx_http_smotp_fleet_op_clear = ngx_string("clear");
 
 /*
  * postconfiguration: each Redis zone is keyed by the first line of the
- * http level's smotp_secret_file, which the fleet's servers share
+ * http level's smotp_secret_file, which the fleet's servers share, and
+ * gets its batch of waiting requests (each worker has its own copy)
  */
 
 ngx_int_t
@@ -170,6 +250,7 @@ ngx_http_smotp_fleet_init(ngx_conf_t *cf)
     ngx_shm_zone_t               **zone;
     ngx_http_smotp_loc_conf_t     *slcf;
     ngx_http_smotp_main_conf_t    *smcf;
+    ngx_http_smotp_fleet_batch_t  *batch;
     ngx_http_smotp_zone_remote_t  *remote;
     u_char                         sha[SHA_DIGEST_LENGTH];
 
@@ -203,6 +284,19 @@ ngx_http_smotp_fleet_init(ngx_conf_t *cf)
         }
 
         remote->keyed = 1;
+
+        batch = ngx_pcalloc(cf->pool, sizeof(ngx_http_smotp_fleet_batch_t));
+        if (batch == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_queue_init(&batch->waiting);
+        batch->remote = remote;
+        batch->event.handler = ngx_http_smotp_fleet_send;
+        batch->event.data = batch;
+        batch->event.log = &cf->cycle->new_log;
+
+        remote->batch = batch;
     }
 
     SHA1(ngx_http_smotp_fleet_script.data, ngx_http_smotp_fleet_script.len,
@@ -214,48 +308,382 @@ ngx_http_smotp_fleet_init(ngx_conf_t *cf)
 
 
 /*
- * The request's Redis holds taken in one call: NGX_DONE when it is under
- * way (ctx->fleet_rc is set and the request posted when it is back),
- * NGX_ERROR when it could not be made
+ * The request's Redis holds, to be taken by the zone's next call: NGX_DONE
+ * when the request waits for it (ctx->fleet_rc is set and the request
+ * goes on when it is back), NGX_ERROR when it cannot wait
  */
 
 ngx_int_t
 ngx_http_smotp_fleet_reserve(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 {
-    ngx_uint_t                    i, n;
-    ngx_http_smotp_hold_t        *hold, *remote[NGX_HTTP_SMOTP_FLEET_HOLDS];
-    ngx_http_smotp_fleet_call_t  *fc;
+    ngx_uint_t                     i;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_smotp_hold_t         *hold;
+    ngx_http_smotp_fleet_wait_t   *wait;
+    ngx_http_smotp_zone_remote_t  *remote;
+
+    wait = ngx_pcalloc(r->pool, sizeof(ngx_http_smotp_fleet_wait_t));
+    if (wait == NULL) {
+        return NGX_ERROR;
+    }
 
     hold = ctx->holds.elts;
-    n = 0;
 
     for (i = 0; i < ctx->holds.nelts; i++) {
         if (hold[i].remote) {
-            if (n == NGX_HTTP_SMOTP_FLEET_HOLDS) {
+            if (wait->n == NGX_HTTP_SMOTP_FLEET_HOLDS) {
                 return NGX_ERROR;
             }
 
-            remote[n++] = &hold[i];
+            wait->holds[wait->n++] = &hold[i];
         }
     }
 
-    fc = ngx_http_smotp_fleet_call(r, ctx, remote, n,
-                                   &ngx_http_smotp_fleet_op_reserve);
-    if (fc == NULL) {
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
         return NGX_ERROR;
     }
 
-    fc->call.handler = ngx_http_smotp_fleet_reserved;
+    cln->handler = ngx_http_smotp_fleet_wait_cleanup;
+    cln->data = wait;
 
-    if (ngx_http_smotp_redis_call(r, &fc->remote->uri, &fc->call)
-        != NGX_DONE)
-    {
-        return NGX_ERROR;
-    }
+    remote = ngx_http_smotp_zone_remote(wait->holds[0]->zone);
+
+    wait->request = r;
+    wait->ctx = ctx;
+    wait->batch = remote->batch;
+
+    ngx_http_smotp_fleet_queue(wait->batch, wait);
 
     ctx->fleet_waiting = 1;
 
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_smotp_fleet_queue(ngx_http_smotp_fleet_batch_t *batch,
+    ngx_http_smotp_fleet_wait_t *wait)
+{
+    ngx_queue_insert_tail(&batch->waiting, &wait->queue);
+    wait->state = NGX_HTTP_SMOTP_FLEET_QUEUED;
+    batch->n++;
+
+    if (batch->calls == 0 || batch->n >= NGX_HTTP_SMOTP_FLEET_BATCH) {
+        ngx_post_event(&batch->event, &ngx_posted_events);
+    }
+}
+
+
+/* a reserve's call has ended: those that came meanwhile go now */
+
+static void
+ngx_http_smotp_fleet_ended(ngx_http_smotp_fleet_call_t *fc)
+{
+    ngx_http_smotp_fleet_batch_t *batch = fc->remote->batch;
+
+    if (fc->ended) {
+        return;
+    }
+
+    fc->ended = 1;
+    batch->calls--;
+
+    if (batch->n) {
+        ngx_post_event(&batch->event, &ngx_posted_events);
+    }
+}
+
+
+/*
+ * The event loop's turn is over: the requests that came wait for one call
+ * each FLEET_BATCH of them, carried by the first, whose connection runs
+ * the subrequest; with a call under way, only a full batch goes
+ */
+
+static void
+ngx_http_smotp_fleet_send(ngx_event_t *ev)
+{
+    ngx_http_smotp_fleet_batch_t *batch = ev->data;
+
+    ngx_queue_t                  *q;
+    ngx_connection_t             *c;
+    ngx_http_smotp_fleet_wait_t  *wait;
+    ngx_http_smotp_fleet_call_t  *fc;
+
+    while (batch->n
+           && (batch->calls == 0 || batch->n >= NGX_HTTP_SMOTP_FLEET_BATCH))
+    {
+        q = ngx_queue_head(&batch->waiting);
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+        c = wait->request->connection;
+
+        fc = ngx_http_smotp_fleet_batch_call(batch);
+
+        if (fc) {
+            batch->calls++;
+        }
+
+        if (fc == NULL || fc->call.command.len == 0
+            || ngx_http_smotp_redis_call(fc->carrier, &batch->remote->uri,
+                                         &fc->call)
+               != NGX_DONE)
+        {
+            /* each of them goes on as when Redis fails */
+
+            while (fc && !ngx_queue_empty(&fc->waits)) {
+                q = ngx_queue_head(&fc->waits);
+                wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+                ngx_queue_remove(q);
+
+                wait->ctx->fleet_rc = NGX_ERROR;
+                ngx_http_smotp_fleet_wake(wait, NULL);
+            }
+
+            if (fc) {
+                ngx_http_smotp_fleet_ended(fc);
+
+            } else {
+                ngx_queue_remove(&wait->queue);
+                batch->n--;
+
+                wait->ctx->fleet_rc = NGX_ERROR;
+                ngx_http_smotp_fleet_wake(wait, NULL);
+            }
+        }
+
+        ngx_http_run_posted_requests(c);
+    }
+}
+
+
+/*
+ * EVALSHA sha keys key... reserve requests (n (kind limit period)...)...,
+ * for the batch's first FLEET_BATCH waits, which the call takes
+ */
+
+static ngx_http_smotp_fleet_call_t *
+ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
+{
+    u_char                        *p;
+    ngx_str_t                     *a;
+    ngx_uint_t                     i, m, keys;
+    ngx_queue_t                   *q;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_request_t            *r;
+    ngx_http_smotp_fleet_wait_t   *wait;
+    ngx_http_smotp_fleet_call_t   *fc;
+    ngx_http_smotp_zone_remote_t  *remote;
+
+    remote = batch->remote;
+
+    q = ngx_queue_head(&batch->waiting);
+    wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+    r = wait->request;
+
+    fc = ngx_pcalloc(r->pool, sizeof(ngx_http_smotp_fleet_call_t));
+    if (fc == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    fc->carrier = r;
+    fc->remote = remote;
+    ngx_queue_init(&fc->waits);
+
+    cln->handler = ngx_http_smotp_fleet_call_cleanup;
+    cln->data = fc;
+
+    /* the waits taken: from here on, they are the call's */
+
+    m = 0;
+    keys = 0;
+
+    while (batch->n && m < NGX_HTTP_SMOTP_FLEET_BATCH) {
+        q = ngx_queue_head(&batch->waiting);
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+
+        ngx_queue_remove(q);
+        batch->n--;
+
+        ngx_queue_insert_tail(&fc->waits, q);
+        wait->state = NGX_HTTP_SMOTP_FLEET_SENT;
+
+        m++;
+        keys += wait->n;
+    }
+
+    fc->nargs = 3 + keys + 2 + m + 3 * keys;
+
+    fc->args = ngx_palloc(r->pool, fc->nargs * sizeof(ngx_str_t));
+    if (fc->args == NULL) {
+        return fc;
+    }
+
+    /* an answer's values: two a request and a mark a key */
+
+    fc->call.nalloc = 2 * m + keys;
+    fc->call.values = ngx_palloc(r->pool, fc->call.nalloc * sizeof(int64_t));
+    if (fc->call.values == NULL) {
+        return fc;
+    }
+
+    p = ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN
+                    + m * NGX_INT_T_LEN
+                    + keys * (remote->prefix.len + NGX_HTTP_SMOTP_FLEET_KEY_LEN
+                              + 3 * NGX_INT64_LEN));
+    if (p == NULL) {
+        return fc;
+    }
+
+    a = fc->args;
+
+    ngx_str_set(&a[0], "EVALSHA");
+    a[1].data = ngx_http_smotp_fleet_sha;
+    a[1].len = sizeof(ngx_http_smotp_fleet_sha);
+
+    a[2].data = p;
+    p = ngx_sprintf(p, "%ui", keys);
+    a[2].len = p - a[2].data;
+
+    a += 3;
+
+    for (q = ngx_queue_head(&fc->waits);
+         q != ngx_queue_sentinel(&fc->waits);
+         q = ngx_queue_next(q))
+    {
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+
+        for (i = 0; i < wait->n; i++) {
+            a = ngx_http_smotp_fleet_key(a, &p, remote, wait->holds[i]);
+        }
+    }
+
+    a[0] = ngx_http_smotp_fleet_op_reserve;
+
+    a[1].data = p;
+    p = ngx_sprintf(p, "%ui", m);
+    a[1].len = p - a[1].data;
+
+    a += 2;
+
+    for (q = ngx_queue_head(&fc->waits);
+         q != ngx_queue_sentinel(&fc->waits);
+         q = ngx_queue_next(q))
+    {
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+
+        a[0].data = p;
+        p = ngx_sprintf(p, "%ui", wait->n);
+        a[0].len = p - a[0].data;
+
+        a++;
+
+        for (i = 0; i < wait->n; i++) {
+            a[0].data = p;
+            p = ngx_sprintf(p, "%ui", (ngx_uint_t) wait->holds[i]->kind);
+            a[0].len = p - a[0].data;
+
+            a[1].data = p;
+            p = ngx_sprintf(p, "%ui", wait->holds[i]->limit);
+            a[1].len = p - a[1].data;
+
+            a[2].data = p;
+            p = ngx_sprintf(p, "%M", wait->holds[i]->period);
+            a[2].len = p - a[2].data;
+
+            a += 3;
+        }
+    }
+
+    if (ngx_http_smotp_redis_command(r->pool, &fc->call.command, fc->nargs,
+                                     fc->args)
+        != NGX_OK)
+    {
+        return fc;
+    }
+
+    fc->call.handler = ngx_http_smotp_fleet_reserved;
+
+    return fc;
+}
+
+
+/*
+ * A request's counts are back: the carrier of the call is posted as the
+ * parent of its subrequest is, any other through its connection's write
+ * event, as limit_req wakes a delayed request
+ */
+
+static void
+ngx_http_smotp_fleet_wake(ngx_http_smotp_fleet_wait_t *wait,
+    ngx_http_request_t *carrier)
+{
+    wait->state = NGX_HTTP_SMOTP_FLEET_IDLE;
+    wait->ctx->fleet_waiting = 0;
+
+    if (wait->request == carrier) {
+        (void) ngx_http_post_request(carrier, NULL);
+        return;
+    }
+
+    ngx_post_event(wait->request->connection->write, &ngx_posted_events);
+}
+
+
+/* a waiting request has ended (the visitor left): it waits no more */
+
+static void
+ngx_http_smotp_fleet_wait_cleanup(void *data)
+{
+    ngx_http_smotp_fleet_wait_t *wait = data;
+
+    if (wait->state == NGX_HTTP_SMOTP_FLEET_IDLE) {
+        return;
+    }
+
+    ngx_queue_remove(&wait->queue);
+
+    if (wait->state == NGX_HTTP_SMOTP_FLEET_QUEUED) {
+        wait->batch->n--;
+    }
+
+    wait->state = NGX_HTTP_SMOTP_FLEET_IDLE;
+}
+
+
+/*
+ * The request that carried a call has ended before its answer: the others
+ * wait for the next call (Redis may have taken their counts already: they
+ * are taken again, never left untaken)
+ */
+
+static void
+ngx_http_smotp_fleet_call_cleanup(void *data)
+{
+    ngx_http_smotp_fleet_call_t *fc = data;
+
+    ngx_queue_t                  *q;
+    ngx_http_smotp_fleet_wait_t  *wait;
+
+    ngx_http_smotp_fleet_ended(fc);
+
+    while (!ngx_queue_empty(&fc->waits)) {
+        q = ngx_queue_head(&fc->waits);
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+        ngx_queue_remove(q);
+
+        if (wait->request == fc->carrier) {
+            wait->state = NGX_HTTP_SMOTP_FLEET_IDLE;
+            continue;
+        }
+
+        ngx_http_smotp_fleet_queue(wait->batch, wait);
+    }
 }
 
 
@@ -270,7 +698,7 @@ ngx_http_smotp_fleet_release(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 {
     ngx_http_smotp_fleet_call_t  *fc;
 
-    fc = ngx_http_smotp_fleet_call(r, ctx, holds, n,
+    fc = ngx_http_smotp_fleet_call(r, holds, n,
                                    clear ? &ngx_http_smotp_fleet_op_clear
                                          : &ngx_http_smotp_fleet_op_release);
 
@@ -290,17 +718,17 @@ ngx_http_smotp_fleet_release(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 }
 
 
-/* the command: EVALSHA sha n key... op args... */
+/* one request's: EVALSHA sha n key... op (kind limit period mark)... */
 
 static ngx_http_smotp_fleet_call_t *
-ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
-    ngx_http_smotp_hold_t **holds, ngx_uint_t n, ngx_str_t *op)
+ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_hold_t **holds,
+    ngx_uint_t n, ngx_str_t *op)
 {
-    u_char                       *p;
-    ngx_str_t                    *a;
-    ngx_uint_t                    i, per;
-    ngx_http_smotp_zone_remote_t *remote;
-    ngx_http_smotp_fleet_call_t  *fc;
+    u_char                        *p;
+    ngx_str_t                     *a;
+    ngx_uint_t                     i, per;
+    ngx_http_smotp_fleet_call_t   *fc;
+    ngx_http_smotp_zone_remote_t  *remote;
 
     fc = ngx_pcalloc(r->pool, sizeof(ngx_http_smotp_fleet_call_t));
     if (fc == NULL) {
@@ -309,8 +737,7 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 
     remote = ngx_http_smotp_zone_remote(holds[0]->zone);
 
-    per = (op == &ngx_http_smotp_fleet_op_reserve) ? 3
-          : (op == &ngx_http_smotp_fleet_op_release) ? 4 : 0;
+    per = (op == &ngx_http_smotp_fleet_op_release) ? 4 : 0;
 
     fc->nargs = 3 + n + 1 + per * n;
 
@@ -318,8 +745,6 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     if (fc->args == NULL) {
         return NULL;
     }
-
-    /* the numbers of all holds, each at most 4 of NGX_INT64_LEN */
 
     p = ngx_pnalloc(r->pool, NGX_INT_T_LEN
                     + n * (remote->prefix.len + NGX_HTTP_SMOTP_FLEET_KEY_LEN
@@ -338,16 +763,12 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     p = ngx_sprintf(p, "%ui", n);
     a[2].len = p - a[2].data;
 
-    for (i = 0; i < n; i++) {
-        a[3 + i].data = p;
-        p = ngx_cpymem(p, remote->prefix.data, remote->prefix.len);
-        p = ngx_sprintf(p, "%016uxL", holds[i]->hash);
-        a[3 + i].len = p - a[3 + i].data;
+    a += 3;
 
-        fc->holds[i] = holds[i];
+    for (i = 0; i < n; i++) {
+        a = ngx_http_smotp_fleet_key(a, &p, remote, holds[i]);
     }
 
-    a += 3 + n;
     *a++ = *op;
 
     for (i = 0; i < n && per; i++) {
@@ -363,18 +784,17 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
         p = ngx_sprintf(p, "%M", holds[i]->period);
         a[2].len = p - a[2].data;
 
-        if (per == 4) {
-            a[3].data = p;
-            p = ngx_sprintf(p, "%M", holds[i]->mark);
-            a[3].len = p - a[3].data;
-        }
+        a[3].data = p;
+        p = ngx_sprintf(p, "%M", holds[i]->mark);
+        a[3].len = p - a[3].data;
 
         a += per;
     }
 
-    fc->n = n;
     fc->remote = remote;
-    fc->ctx = ctx;
+    fc->carrier = r;
+    fc->call.values = fc->values;
+    fc->call.nalloc = 3;
 
     if (ngx_http_smotp_redis_command(r->pool, &fc->call.command, fc->nargs,
                                      fc->args)
@@ -384,6 +804,21 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
     }
 
     return fc;
+}
+
+
+/* a count's key: the zone's prefix and the entry's name in hex */
+
+static ngx_str_t *
+ngx_http_smotp_fleet_key(ngx_str_t *a, u_char **p,
+    ngx_http_smotp_zone_remote_t *remote, ngx_http_smotp_hold_t *hold)
+{
+    a->data = *p;
+    *p = ngx_cpymem(*p, remote->prefix.data, remote->prefix.len);
+    *p = ngx_sprintf(*p, "%016uxL", hold->hash);
+    a->len = *p - a->data;
+
+    return a + 1;
 }
 
 
@@ -420,50 +855,100 @@ ngx_http_smotp_fleet_noscript(ngx_http_request_t *r,
 }
 
 
+/* a batch's answer: each request gets its own and goes on */
+
 static void
 ngx_http_smotp_fleet_reserved(ngx_http_request_t *r,
     ngx_http_smotp_redis_call_t *call)
 {
     ngx_http_smotp_fleet_call_t *fc = (ngx_http_smotp_fleet_call_t *) call;
 
-    ngx_uint_t             i, refused;
-    ngx_http_smotp_ctx_t  *ctx;
+    ngx_int_t                     rc;
+    ngx_uint_t                    i, refused, v;
+    ngx_queue_t                  *q;
+    ngx_http_smotp_ctx_t         *ctx;
+    ngx_http_smotp_fleet_wait_t  *wait;
 
     if (ngx_http_smotp_fleet_noscript(r, fc) == NGX_DONE) {
         return;
     }
 
-    ctx = fc->ctx;
-    ctx->fleet_waiting = 0;
-    ctx->fleet_rc = NGX_ERROR;
+    rc = ngx_http_smotp_fleet_answer(fc);
 
-    if (call->rc == NGX_OK && call->type == '*' && call->nvalues >= 3) {
-        refused = (ngx_uint_t) call->values[0];
-
-        if (refused == 0 && call->nvalues == 3 + fc->n) {
-            for (i = 0; i < fc->n; i++) {
-                fc->holds[i]->mark = (ngx_msec_t) call->values[3 + i];
-            }
-
-            ctx->fleet_rc = NGX_OK;
-
-        } else if (refused >= 1 && refused <= fc->n) {
-            ctx->fleet_rc = NGX_BUSY;
-            ctx->fleet_refused = fc->holds[refused - 1]
-                                 - (ngx_http_smotp_hold_t *) ctx->holds.elts;
-            ctx->fleet_wait = (ngx_msec_t) call->values[1];
-        }
-
-    }
-
-    if (ctx->fleet_rc == NGX_ERROR && call->error.len == 0) {
+    if (rc == NGX_ERROR && call->error.len == 0) {
         ngx_str_set(&call->error, "the script's answer is not as expected");
     }
 
-    ngx_http_smotp_fleet_state(r, fc->remote, ctx->fleet_rc == NGX_ERROR,
-                               &call->error);
+    ngx_http_smotp_fleet_state(r, fc->remote, rc == NGX_ERROR, &call->error);
 
-    (void) ngx_http_post_request(r, NULL);
+    ngx_http_smotp_fleet_ended(fc);
+
+    v = 0;
+
+    while (!ngx_queue_empty(&fc->waits)) {
+        q = ngx_queue_head(&fc->waits);
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+        ngx_queue_remove(q);
+
+        ctx = wait->ctx;
+        ctx->fleet_rc = NGX_ERROR;
+
+        if (rc == NGX_OK) {
+            refused = (ngx_uint_t) call->values[v];
+
+            if (refused == 0) {
+                for (i = 0; i < wait->n; i++) {
+                    wait->holds[i]->mark = (ngx_msec_t) call->values[v + 2 + i];
+                }
+
+                ctx->fleet_rc = NGX_OK;
+
+            } else {
+                ctx->fleet_rc = NGX_BUSY;
+                ctx->fleet_refused = wait->holds[refused - 1]
+                                     - (ngx_http_smotp_hold_t *) ctx->holds.elts;
+                ctx->fleet_wait = (ngx_msec_t) call->values[v + 1];
+            }
+        }
+
+        v += 2 + wait->n;
+
+        ngx_http_smotp_fleet_wake(wait, r);
+    }
+}
+
+
+/* NGX_OK when the answer is an array of what each request asked for */
+
+static ngx_int_t
+ngx_http_smotp_fleet_answer(ngx_http_smotp_fleet_call_t *fc)
+{
+    ngx_uint_t                    v;
+    ngx_queue_t                  *q;
+    ngx_http_smotp_fleet_wait_t  *wait;
+
+    if (fc->call.rc != NGX_OK || fc->call.type != '*') {
+        return NGX_ERROR;
+    }
+
+    v = 0;
+
+    for (q = ngx_queue_head(&fc->waits);
+         q != ngx_queue_sentinel(&fc->waits);
+         q = ngx_queue_next(q))
+    {
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+
+        if (v + 2 + wait->n > fc->call.nvalues
+            || (uint64_t) fc->call.values[v] > wait->n)
+        {
+            return NGX_ERROR;
+        }
+
+        v += 2 + wait->n;
+    }
+
+    return (v == fc->call.nvalues) ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -238,7 +238,7 @@ ngx_http_smotp_redis_merge(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *prev,
     u->read_timeout = conf->redis_timeout;
     u->next_upstream = NGX_CONF_BITMASK_SET|NGX_HTTP_UPSTREAM_FT_OFF;
     u->next_upstream_tries = 1;
-    u->buffer_size = ngx_pagesize;
+    u->buffer_size = NGX_HTTP_SMOTP_REDIS_BUFFER;
     u->local = NULL;
     u->intercept_errors = 1;
 
@@ -618,7 +618,7 @@ ngx_http_smotp_redis_reply(u_char *p, u_char *last,
             return NULL;
         }
 
-        if (keep) {
+        if (keep && call->nalloc) {
             call->values[0] = v;
             call->nvalues = 1;
         }
@@ -657,7 +657,7 @@ ngx_http_smotp_redis_reply(u_char *p, u_char *last,
     case '*':
         n = ngx_atoi(line.data, line.len);
 
-        if (n == NGX_ERROR || n > NGX_HTTP_SMOTP_REDIS_VALUES) {
+        if (n == NGX_ERROR || (ngx_uint_t) n > call->nalloc) {
             return NULL;
         }
 

@@ -11,8 +11,8 @@
 #include "ngx_http_smotp.h"
 
 
-/* the most integers a reply of the module's script holds */
-#define NGX_HTTP_SMOTP_REDIS_VALUES  20
+/* the room for a reply: a batch of requests' counts (ngx_http_smotp_fleet.c) */
+#define NGX_HTTP_SMOTP_REDIS_BUFFER  16384
 
 
 /*
@@ -32,7 +32,9 @@ struct ngx_http_smotp_redis_call_s {
     ngx_str_t                   error;
     u_char                      type;       /* ':', '*', '$', '+' or 0 */
     ngx_uint_t                  nvalues;
-    int64_t                     values[NGX_HTTP_SMOTP_REDIS_VALUES];
+    /* the caller's room for an array's integers: a longer one is refused */
+    int64_t                    *values;
+    ngx_uint_t                  nalloc;
     ngx_str_t                   bulk;
 
     /* the main request, once the call has ended; may be NULL */

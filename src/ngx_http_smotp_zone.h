@@ -69,6 +69,8 @@ typedef struct {
     u_char                      key[16];
     ngx_uint_t                  keyed;
     ngx_atomic_t               *down;
+    /* a worker's requests waiting for the next call (fleet.c) */
+    void                       *batch;
 } ngx_http_smotp_zone_remote_t;
 
 

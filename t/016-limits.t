@@ -689,3 +689,25 @@ Content-Type: application/json
 [200, 429, 200]
 --- response_headers_like eval
 ["X-Limit: passed", "X-Limit: limited", ""]
+
+
+
+=== TEST 30: two limits of one variable in one zone: the key read and hashed once, each limit's count its own
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$smotp_phone      rate=2/10m;
+        smotp_limit zone=otp key=$smotp_client_net rate=100/10m;
+        smotp_limit zone=otp key=$smotp_phone      rate=3/d;
+    }
+_EOC_
+--- request eval
+[("POST /auth/send-otp\n{\"phoneNumber\":\"+919800001681\"}") x 3]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 429]
+--- response_body_like eval
+['^\{"requestId":"[^"]+",', '^\{"requestId":"[^"]+",', '"retryAfter"']

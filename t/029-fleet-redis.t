@@ -182,6 +182,48 @@ my $h7 = eval { JSON::PP::decode_json($r->{content})->{requestId} } // '';
 is("@status", '200 200 429', 'a send and two resends across both: the '
                              . 'third resend is the 4th of 3/10m');
 
+# a call under way: the sends that come meanwhile wait for its answer and
+# go together, a call for many; each counted, in turn (8 of 20 through).
+# Redis paused for 300 ms holds the first call of each worker.
+
+my ($calls) = redis('INFO', 'commandstats') =~ /cmdstat_evalsha:calls=(\d+)/;
+redis('CLIENT', 'PAUSE', '300');
+@status = parallel(map { [$url[0] . '/batch/send-otp',
+                          { phoneNumber => sprintf('+9198000032%02d', $_) }] }
+                   0 .. 19);
+my ($calls_after) = redis('INFO', 'commandstats')
+                    =~ /cmdstat_evalsha:calls=(\d+)/;
+
+is(scalar(grep { $_ == 200 } @status), 8, 'batched: 8 of 20 sent');
+is(scalar(grep { $_ == 429 } @status), 12, 'the 12 others refused');
+ok($calls_after - $calls <= 6,
+   'the 20 sends took ' . ($calls_after - $calls) . ' calls to Redis');
+
+# visitors who leave while they wait (one worker, Redis paused for less
+# than a call's timeout): the carrier of a call alone, the carrier of a
+# call with another in it, who then waits for the next, and one queued
+# for the next call; the one who stayed is answered, the worker goes on
+
+$nginx{c} = start('c', 1);
+
+redis('CLIENT', 'PAUSE', '700');
+my $z = raw_send($nginx{c}{port}, '+919800002941');
+Time::HiRes::sleep(0.1);
+my $ca = raw_send($nginx{c}{port}, '+919800002942');
+my $cb = raw_send($nginx{c}{port}, '+919800002943');
+Time::HiRes::sleep(0.05);
+close $z;               # its call ends with it: A and B go in one, A's
+Time::HiRes::sleep(0.1);
+my $cd = raw_send($nginx{c}{port}, '+919800002944');
+Time::HiRes::sleep(0.05);
+close $cd;              # D leaves the queue
+Time::HiRes::sleep(0.05);
+close $ca;              # A leaves: B waits for the next call
+is(raw_status($cb), 200, 'visitors leaving: the one who stayed is answered');
+is(post("http://127.0.0.1:$nginx{c}{port}/auth/send-otp",
+        { phoneNumber => '+919800002945' })->{status}, 200,
+   'and the worker goes on');
+
 # Redis forgets the script: EVAL, once, and it is known again
 
 redis('SCRIPT', 'FLUSH');
@@ -302,7 +344,9 @@ done_testing();
 
 
 sub start {
-    my ($name) = @_;
+    my ($name, $workers) = @_;
+
+    $workers //= 2;
 
     my $dir = "$tmp/$name";
     mkdir $dir or die "mkdir $dir: $!\n";
@@ -313,7 +357,7 @@ sub start {
 load_module $module;
 daemon off;
 master_process on;
-worker_processes 2;
+worker_processes $workers;
 pid $dir/nginx.pid;
 error_log $dir/error.log info;
 
@@ -341,6 +385,7 @@ http {
 
     smotp_zone otp:1m redis=/_smotp_redis;
     smotp_zone budget:1m redis=/_smotp_redis;
+    smotp_zone batchz:1m redis=/_smotp_redis;
     smotp_zone allowz:1m redis=/_smotp_redis on_error=allow;
     smotp_zone denyz:1m redis=/_smotp_redis on_error=deny;
     smotp_zone bad:1m redis=/_smotp_redis_bad on_error=deny;
@@ -386,6 +431,11 @@ http {
         location = /budget/send-otp {
             smotp_send;
             smotp_limit zone=budget key=all rate=5/d;
+        }
+
+        location = /batch/send-otp {
+            smotp_send;
+            smotp_limit zone=batchz key=all rate=8/m;
         }
 
         location = /allow/send-otp {
@@ -495,6 +545,32 @@ sub read_reply {
     return join("\n", map { read_reply($s) } 1 .. $line) if $type eq '*';
 
     die "redis: unexpected reply $type$line\n";
+}
+
+
+# a send on a socket of its own, left open
+sub raw_send {
+    my ($port, $phone) = @_;
+
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")
+        or die "connect: $!\n";
+    my $body = JSON::PP::encode_json({ phoneNumber => $phone });
+    print $s "POST /auth/send-otp HTTP/1.1\r\nHost: localhost\r\n"
+             . "Content-Type: application/json\r\n"
+             . "Content-Length: " . length($body) . "\r\n"
+             . "Connection: close\r\n\r\n$body";
+
+    return $s;
+}
+
+
+sub raw_status {
+    my ($s) = @_;
+
+    local $/;
+    my $reply = <$s> // '';
+
+    return $reply =~ m{^HTTP/1\.\d (\d+)} ? $1 : 0;
 }
 
 

@@ -33,10 +33,10 @@ write_file("$tmp/secret", "00112233445566778899aabbccddeeff"
 
 # [reply, what the send gets, what the log says]: a reply is a string, or
 # a list of pieces sent 0.2 s apart
-my $ok = "*4\r\n:0\r\n:0\r\n:1796000000000\r\n:1796000000000\r\n";
+my $ok = "*3\r\n:0\r\n:0\r\n:1796000000000\r\n";
 my @cases = (
     [$ok, 200, undef, 'a reply as the script gives it'],
-    [["*4\r\n:0\r\n:0", "\r\n:1796000000000\r\n:1796000000000\r\n"], 200,
+    [["*3\r\n:0\r\n:0", "\r\n:1796000000000\r\n"], 200,
      undef, 'the same in two pieces'],
     [$ok . "+MORE\r\n", 200, undef, 'the same with bytes after it'],
     ["-ERR something broke\r\n", 503, qr/\(ERR something broke\)/,
@@ -48,9 +48,9 @@ my @cases = (
     ["\$-1\r\n", 503, qr/the script's answer is not as expected/, 'a nil'],
     ["+OK\r\n", 503, qr/the script's answer is not as expected/,
      'a simple string'],
-    ["*3\r\n:0\r\n:0\r\n:1\r\n", 503,
+    ["*2\r\n:0\r\n:0\r\n", 503,
      qr/the script's answer is not as expected/, 'no mark for the count'],
-    ["*3\r\n:7\r\n:0\r\n:1\r\n", 503,
+    ["*3\r\n:7\r\n:0\r\n:0\r\n", 503,
      qr/the script's answer is not as expected/, 'a refusal of no count'],
     ["*2\r\n\$1\r\na\r\n\$1\r\nb\r\n", 503, qr/not RESP as expected/,
      'an array of strings'],
@@ -67,7 +67,7 @@ my @cases = (
     ["x" x 300, 503, qr/not RESP as expected/, 'a line with no end'],
     [["\$5\r\nab", "cde\r\n"], 503, qr/the script's answer is not as expected/,
      'a bulk in two pieces'],
-    [["*4\r\n:0\r\n", ":0\r\n:1\r\n:1\r\n"], 200, undef,
+    [["*3\r\n:0\r\n", ":0\r\n:1\r\n"], 200, undef,
      'an array in two pieces'],
 );
 
