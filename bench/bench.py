@@ -808,14 +808,7 @@ def fleet(api):
         "--save", "", "--appendonly", "no", "--daemonize", "no"]),
         "redis.out")
     wait_port(REDIS_PORT, redis)
-    conf = render("fleet.conf", "fleet.conf", {
-        "DIR": DIR, "PORT": PORT, "UPSTREAM_PORT": API_PORT,
-        "REDIS_PORT": REDIS_PORT, "API_KEY": API_KEY, "MODULE": MODULE_COPY,
-        "CPU_MASK": cpu_mask(NGINX_CPU)})
-    nginx = start(pinned(NGINX_CPU, [NGINX, "-p", DIR, "-c", conf, "-e",
-                                     os.path.join(DIR, "fleet-error.log")]),
-                  "fleet.out")
-    wait_port(PORT, nginx)
+    nginx = start_fleet()
     worker = worker_of(nginx)
     apiw = worker_of(api)
 
@@ -841,6 +834,9 @@ def fleet(api):
             runs[v].append(r)
 
     stop(nginx)
+
+    ir = fleet_callgrind() if shutil.which("valgrind") else None
+
     stop(redis)
 
     out("## The limits in Redis (issue 12)")
@@ -883,7 +879,69 @@ def fleet(api):
                s["cpu_ratio"], 100 * med([r["others_util"][1] for r in rs]),
                per_call, s["bad"]))
     out()
+    if ir:
+        out("Instructions per send (callgrind, the nginx of fleet.conf in one "
+            "process, %s sends a row over 50 connections after a warm-up, "
+            "counted from zero): in shared memory %s Ir, in Redis %s Ir "
+            "(%+d, %.3f ×), %.1f sends a call to Redis."
+            % (format(CG_REQUESTS, ","), format(round(ir["limits"]), ","),
+               format(round(ir["fleet"]), ","),
+               round(ir["fleet"] - ir["limits"]),
+               ir["fleet"] / ir["limits"], ir["per_call"]))
+        out()
+        summary["ir"] = ir
     return summary
+
+
+def start_fleet(master="on", wrap=None, name="fleet"):
+    conf = render("fleet.conf", name + ".conf", {
+        "DIR": DIR, "PORT": PORT, "UPSTREAM_PORT": API_PORT,
+        "REDIS_PORT": REDIS_PORT, "API_KEY": API_KEY, "MODULE": MODULE_COPY,
+        "MASTER": master, "CPU_MASK": cpu_mask(NGINX_CPU)})
+    p = start(pinned(NGINX_CPU, (wrap or []) + [
+        NGINX, "-p", DIR, "-c", conf, "-e",
+        os.path.join(DIR, "fleet-error.log")]), name + ".out")
+    wait_port(PORT, p, 120 if wrap else 30)
+    return p
+
+
+def fleet_callgrind():
+    """the module's own cost of the limits in Redis: instructions per send
+    of each row, one process under callgrind (the Redis calls shared by
+    the sends that came together, as under load)"""
+    say("bench: the fleet under callgrind, %d sends per row" % CG_REQUESTS)
+    cgdir = os.path.join(DIR, "callgrind-fleet")
+    shutil.rmtree(cgdir, ignore_errors=True)
+    os.makedirs(cgdir)
+    wrap = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
+            "--callgrind-out-file=%s/callgrind.out" % cgdir] + CG_ARGS
+    nginx = start_fleet(master="off", wrap=wrap, name="fleet-cg")
+    for v in ("limits", "fleet"):
+        wrk(v, "send", CONNECTIONS, 600, stop_after=300,
+            vary_from=20 * PHONES)
+    subprocess.run(["callgrind_control", "--zero", str(nginx.pid)],
+                   capture_output=True, check=True)
+    ir = {}
+    for n, v in enumerate(("limits", "fleet")):
+        before = set(os.listdir(cgdir))
+        calls = redis_calls(REDIS_PORT)
+        r = wrk(v, "send", CONNECTIONS, 600, stop_after=CG_REQUESTS,
+                vary_from=(21 + n) * PHONES)
+        if v == "fleet":
+            ir["per_call"] = r["requests"] / max(
+                1, redis_calls(REDIS_PORT) - calls)
+        subprocess.run(["callgrind_control", "--dump=fleet-%s" % v,
+                        str(nginx.pid)], capture_output=True, check=True)
+        for _ in range(200):
+            new = set(os.listdir(cgdir)) - before
+            if new:
+                break
+            time.sleep(0.05)
+        ir[v] = callgrind_totals(os.path.join(cgdir, new.pop())) \
+            / max(1, r["requests"])
+        say("  %-7s %d sends, %.0f Ir a send" % (v, r["requests"], ir[v]))
+    stop(nginx)
+    return ir
 
 
 def steady(log, t0, t1):

@@ -53,6 +53,8 @@ typedef struct {
     ngx_uint_t                     calls;    /* under way */
     ngx_event_t                    event;
     ngx_http_smotp_zone_remote_t  *remote;
+    /* a key's RESP before its hash: "$<length>\r\n<prefix>" */
+    ngx_str_t                      key;
 } ngx_http_smotp_fleet_batch_t;
 
 
@@ -80,7 +82,8 @@ typedef struct {
     ngx_http_smotp_zone_remote_t  *remote;
     ngx_http_request_t            *carrier;
     ngx_queue_t                    waits;
-    ngx_str_t                     *args;
+    /* the command's arguments after the script's, in RESP */
+    ngx_str_t                      rest;
     ngx_uint_t                     nargs;
     ngx_uint_t                     evaled;
     ngx_uint_t                     ended;    /* a reserve's, answered */
@@ -101,8 +104,13 @@ static void ngx_http_smotp_fleet_call_cleanup(void *data);
 static ngx_http_smotp_fleet_call_t *ngx_http_smotp_fleet_call(
     ngx_http_request_t *r, ngx_http_smotp_hold_t **holds, ngx_uint_t n,
     ngx_str_t *op);
-static ngx_str_t *ngx_http_smotp_fleet_key(ngx_str_t *a, u_char **p,
-    ngx_http_smotp_zone_remote_t *remote, ngx_http_smotp_hold_t *hold);
+static ngx_int_t ngx_http_smotp_fleet_command(ngx_pool_t *pool,
+    ngx_http_smotp_fleet_call_t *fc);
+static u_char *ngx_http_smotp_fleet_key(u_char *p,
+    ngx_http_smotp_fleet_batch_t *batch, ngx_http_smotp_hold_t *hold);
+static u_char *ngx_http_smotp_fleet_bulk(u_char *p, u_char *data,
+    size_t len);
+static u_char *ngx_http_smotp_fleet_number(u_char *p, uint64_t n);
 static ngx_int_t ngx_http_smotp_fleet_noscript(ngx_http_request_t *r,
     ngx_http_smotp_fleet_call_t *fc);
 static void ngx_http_smotp_fleet_reserved(ngx_http_request_t *r,
@@ -119,7 +127,9 @@ static void ngx_http_smotp_fleet_released(ngx_http_request_t *r,
  * in ms; each request's counts are taken all or none, in turn, and it
  * answers {refused, wait, mark...}: 0 and a mark a key when all are
  * taken, else the first key that refused, how long until it would not,
- * and zeros.  A release's keys come with kind, limit, period and the
+ * and zeros.  The keys are read in one MGET and each written once at the
+ * end: the keys every request shares (an address, a prefix, a budget)
+ * cost a batch one read and one write, not one each request.  A release's keys come with kind, limit, period and the
  * mark their reserve answered; a clear's alone.
  */
 
@@ -163,6 +173,13 @@ static ngx_str_t  ngx_http_smotp_fleet_script = ngx_string(
 "  end\n"
 "  return {0, 0, now}\n"
 "end\n"
+"local names, seen, vals, ttls = {}, {}, {}, {}\n"
+"for i = 1, #KEYS do\n"
+"  if not seen[KEYS[i]] then seen[KEYS[i]] = true names[#names + 1] = KEYS[i]"
+" end\n"
+"end\n"
+"local got = redis.call('MGET', unpack(names))\n"
+"for i = 1, #names do vals[names[i]] = parse(got[i]) end\n"
 "local out = {}\n"
 "local a, k = 3, 0\n"
 "for r = 1, tonumber(ARGV[2]) do\n"
@@ -174,7 +191,7 @@ static ngx_str_t  ngx_http_smotp_fleet_script = ngx_string(
 "      local kind = tonumber(ARGV[a])\n"
 "      local limit = tonumber(ARGV[a + 1])\n"
 "      local period = tonumber(ARGV[a + 2])\n"
-"      local v = parse(redis.call('GET', KEYS[k + i]))\n"
+"      local v = vals[KEYS[k + i]]\n"
 "      local w, mark, ttl = nil, 0, 0\n"
 "      if kind == 2 then\n"
 "        local cur = v[1] or 0\n"
@@ -218,14 +235,20 @@ static ngx_str_t  ngx_http_smotp_fleet_script = ngx_string(
 "  out[#out + 1] = wait\n"
 "  for i = 1, n do\n"
 "    if refused == 0 then\n"
-"      redis.call('SET', KEYS[k + i], table.concat(new[i][1], ' '), 'PX',"
-" new[i][2])\n"
+"      vals[KEYS[k + i]] = new[i][1]\n"
+"      ttls[KEYS[k + i]] = new[i][2]\n"
 "      out[#out + 1] = new[i][3]\n"
 "    else\n"
 "      out[#out + 1] = 0\n"
 "    end\n"
 "  end\n"
 "  k = k + n\n"
+"end\n"
+"for i = 1, #names do\n"
+"  local key = names[i]\n"
+"  if ttls[key] then\n"
+"    redis.call('SET', key, table.concat(vals[key], ' '), 'PX', ttls[key])\n"
+"  end\n"
 "end\n"
 "return out\n");
 
@@ -235,6 +258,9 @@ static u_char  ngx_http_smotp_fleet_sha[SHA_DIGEST_LENGTH * 2];
 static ngx_str_t  ngx_http_smotp_fleet_op_reserve = ngx_string("reserve");
 static ngx_str_t  ngx_http_smotp_fleet_op_release = ngx_string("release");
 static ngx_str_t  ngx_http_smotp_fleet_op_clear = ngx_string("clear");
+
+/* the longest number as a bulk string: "$20\r\n" the number "\r\n" */
+#define NGX_HTTP_SMOTP_FLEET_NUMBER  (sizeof("$20\r\n\r\n") - 1 + NGX_INT64_LEN)
 
 
 /*
@@ -246,6 +272,7 @@ static ngx_str_t  ngx_http_smotp_fleet_op_clear = ngx_string("clear");
 ngx_int_t
 ngx_http_smotp_fleet_init(ngx_conf_t *cf)
 {
+    u_char                        *p;
     ngx_uint_t                     i;
     ngx_shm_zone_t               **zone;
     ngx_http_smotp_loc_conf_t     *slcf;
@@ -292,6 +319,20 @@ ngx_http_smotp_fleet_init(ngx_conf_t *cf)
 
         ngx_queue_init(&batch->waiting);
         batch->remote = remote;
+
+        batch->key.data = ngx_pnalloc(cf->pool, NGX_HTTP_SMOTP_FLEET_NUMBER
+                                                + remote->prefix.len);
+        if (batch->key.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = batch->key.data;
+        *p++ = '$';
+        p = ngx_http_smotp_redis_number(p, remote->prefix.len
+                                           + NGX_HTTP_SMOTP_FLEET_KEY_LEN);
+        *p++ = CR; *p++ = LF;
+        p = ngx_cpymem(p, remote->prefix.data, remote->prefix.len);
+        batch->key.len = p - batch->key.data;
         batch->event.handler = ngx_http_smotp_fleet_send;
         batch->event.data = batch;
         batch->event.log = &cf->cycle->new_log;
@@ -466,7 +507,7 @@ static ngx_http_smotp_fleet_call_t *
 ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
 {
     u_char                        *p;
-    ngx_str_t                     *a;
+    size_t                         len;
     ngx_uint_t                     i, m, keys;
     ngx_queue_t                   *q;
     ngx_pool_cleanup_t            *cln;
@@ -517,13 +558,6 @@ ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
         keys += wait->n;
     }
 
-    fc->nargs = 3 + keys + 2 + m + 3 * keys;
-
-    fc->args = ngx_palloc(r->pool, fc->nargs * sizeof(ngx_str_t));
-    if (fc->args == NULL) {
-        return fc;
-    }
-
     /* an answer's values: two a request and a mark a key */
 
     fc->call.nalloc = 2 * m + keys;
@@ -532,25 +566,33 @@ ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
         return fc;
     }
 
-    p = ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN
-                    + m * NGX_INT_T_LEN
-                    + keys * (remote->prefix.len + NGX_HTTP_SMOTP_FLEET_KEY_LEN
-                              + 3 * NGX_INT64_LEN));
+    /* keys, then "reserve", the requests, and each one's counts */
+
+    len = NGX_HTTP_SMOTP_FLEET_NUMBER
+          + keys * (batch->key.len + NGX_HTTP_SMOTP_FLEET_KEY_LEN + 2)
+          + NGX_HTTP_SMOTP_FLEET_NUMBER + ngx_http_smotp_fleet_op_reserve.len
+          + NGX_HTTP_SMOTP_FLEET_NUMBER + m * NGX_HTTP_SMOTP_FLEET_NUMBER;
+
+    for (q = ngx_queue_head(&fc->waits);
+         q != ngx_queue_sentinel(&fc->waits);
+         q = ngx_queue_next(q))
+    {
+        wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
+
+        for (i = 0; i < wait->n; i++) {
+            len += wait->holds[i]->resp->len;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return fc;
     }
 
-    a = fc->args;
+    fc->rest.data = p;
+    fc->nargs = 3 + keys + 2 + m + 3 * keys;
 
-    ngx_str_set(&a[0], "EVALSHA");
-    a[1].data = ngx_http_smotp_fleet_sha;
-    a[1].len = sizeof(ngx_http_smotp_fleet_sha);
-
-    a[2].data = p;
-    p = ngx_sprintf(p, "%ui", keys);
-    a[2].len = p - a[2].data;
-
-    a += 3;
+    p = ngx_http_smotp_fleet_number(p, keys);
 
     for (q = ngx_queue_head(&fc->waits);
          q != ngx_queue_sentinel(&fc->waits);
@@ -559,17 +601,13 @@ ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
         wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
 
         for (i = 0; i < wait->n; i++) {
-            a = ngx_http_smotp_fleet_key(a, &p, remote, wait->holds[i]);
+            p = ngx_http_smotp_fleet_key(p, batch, wait->holds[i]);
         }
     }
 
-    a[0] = ngx_http_smotp_fleet_op_reserve;
-
-    a[1].data = p;
-    p = ngx_sprintf(p, "%ui", m);
-    a[1].len = p - a[1].data;
-
-    a += 2;
+    p = ngx_http_smotp_fleet_bulk(p, ngx_http_smotp_fleet_op_reserve.data,
+                                  ngx_http_smotp_fleet_op_reserve.len);
+    p = ngx_http_smotp_fleet_number(p, m);
 
     for (q = ngx_queue_head(&fc->waits);
          q != ngx_queue_sentinel(&fc->waits);
@@ -577,33 +615,17 @@ ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
     {
         wait = ngx_queue_data(q, ngx_http_smotp_fleet_wait_t, queue);
 
-        a[0].data = p;
-        p = ngx_sprintf(p, "%ui", wait->n);
-        a[0].len = p - a[0].data;
-
-        a++;
+        p = ngx_http_smotp_fleet_number(p, wait->n);
 
         for (i = 0; i < wait->n; i++) {
-            a[0].data = p;
-            p = ngx_sprintf(p, "%ui", (ngx_uint_t) wait->holds[i]->kind);
-            a[0].len = p - a[0].data;
-
-            a[1].data = p;
-            p = ngx_sprintf(p, "%ui", wait->holds[i]->limit);
-            a[1].len = p - a[1].data;
-
-            a[2].data = p;
-            p = ngx_sprintf(p, "%M", wait->holds[i]->period);
-            a[2].len = p - a[2].data;
-
-            a += 3;
+            p = ngx_cpymem(p, wait->holds[i]->resp->data,
+                           wait->holds[i]->resp->len);
         }
     }
 
-    if (ngx_http_smotp_redis_command(r->pool, &fc->call.command, fc->nargs,
-                                     fc->args)
-        != NGX_OK)
-    {
+    fc->rest.len = p - fc->rest.data;
+
+    if (ngx_http_smotp_fleet_command(r->pool, fc) != NGX_OK) {
         return fc;
     }
 
@@ -718,16 +740,17 @@ ngx_http_smotp_fleet_release(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
 }
 
 
-/* one request's: EVALSHA sha n key... op (kind limit period mark)... */
+/* one request's: EVALSHA sha n key... op [kind limit period mark]... */
 
 static ngx_http_smotp_fleet_call_t *
 ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_hold_t **holds,
     ngx_uint_t n, ngx_str_t *op)
 {
     u_char                        *p;
-    ngx_str_t                     *a;
-    ngx_uint_t                     i, per;
+    size_t                         len;
+    ngx_uint_t                     i, release;
     ngx_http_smotp_fleet_call_t   *fc;
+    ngx_http_smotp_fleet_batch_t  *batch;
     ngx_http_smotp_zone_remote_t  *remote;
 
     fc = ngx_pcalloc(r->pool, sizeof(ngx_http_smotp_fleet_call_t));
@@ -736,70 +759,47 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_hold_t **holds,
     }
 
     remote = ngx_http_smotp_zone_remote(holds[0]->zone);
+    batch = remote->batch;
 
-    per = (op == &ngx_http_smotp_fleet_op_release) ? 4 : 0;
+    release = (op == &ngx_http_smotp_fleet_op_release);
 
-    fc->nargs = 3 + n + 1 + per * n;
+    len = NGX_HTTP_SMOTP_FLEET_NUMBER
+          + n * (batch->key.len + NGX_HTTP_SMOTP_FLEET_KEY_LEN + 2)
+          + NGX_HTTP_SMOTP_FLEET_NUMBER + op->len;
 
-    fc->args = ngx_palloc(r->pool, fc->nargs * sizeof(ngx_str_t));
-    if (fc->args == NULL) {
-        return NULL;
+    for (i = 0; i < n && release; i++) {
+        len += holds[i]->resp->len + NGX_HTTP_SMOTP_FLEET_NUMBER;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN
-                    + n * (remote->prefix.len + NGX_HTTP_SMOTP_FLEET_KEY_LEN
-                           + 4 * NGX_INT64_LEN));
+    p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return NULL;
     }
 
-    a = fc->args;
+    fc->rest.data = p;
+    fc->nargs = 3 + n + 1 + (release ? 4 * n : 0);
 
-    ngx_str_set(&a[0], "EVALSHA");
-    a[1].data = ngx_http_smotp_fleet_sha;
-    a[1].len = sizeof(ngx_http_smotp_fleet_sha);
-
-    a[2].data = p;
-    p = ngx_sprintf(p, "%ui", n);
-    a[2].len = p - a[2].data;
-
-    a += 3;
+    p = ngx_http_smotp_fleet_number(p, n);
 
     for (i = 0; i < n; i++) {
-        a = ngx_http_smotp_fleet_key(a, &p, remote, holds[i]);
+        p = ngx_http_smotp_fleet_key(p, batch, holds[i]);
     }
 
-    *a++ = *op;
+    p = ngx_http_smotp_fleet_bulk(p, op->data, op->len);
 
-    for (i = 0; i < n && per; i++) {
-        a[0].data = p;
-        p = ngx_sprintf(p, "%ui", (ngx_uint_t) holds[i]->kind);
-        a[0].len = p - a[0].data;
-
-        a[1].data = p;
-        p = ngx_sprintf(p, "%ui", holds[i]->limit);
-        a[1].len = p - a[1].data;
-
-        a[2].data = p;
-        p = ngx_sprintf(p, "%M", holds[i]->period);
-        a[2].len = p - a[2].data;
-
-        a[3].data = p;
-        p = ngx_sprintf(p, "%M", holds[i]->mark);
-        a[3].len = p - a[3].data;
-
-        a += per;
+    for (i = 0; i < n && release; i++) {
+        p = ngx_cpymem(p, holds[i]->resp->data, holds[i]->resp->len);
+        p = ngx_http_smotp_fleet_number(p, holds[i]->mark);
     }
+
+    fc->rest.len = p - fc->rest.data;
 
     fc->remote = remote;
     fc->carrier = r;
     fc->call.values = fc->values;
     fc->call.nalloc = 3;
 
-    if (ngx_http_smotp_redis_command(r->pool, &fc->call.command, fc->nargs,
-                                     fc->args)
-        != NGX_OK)
-    {
+    if (ngx_http_smotp_fleet_command(r->pool, fc) != NGX_OK) {
         return NULL;
     }
 
@@ -807,18 +807,137 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_hold_t **holds,
 }
 
 
-/* a count's key: the zone's prefix and the entry's name in hex */
+/*
+ * The command: EVALSHA and the script's hash, or EVAL and the script once
+ * Redis has said it does not know it, then the rest
+ */
 
-static ngx_str_t *
-ngx_http_smotp_fleet_key(ngx_str_t *a, u_char **p,
-    ngx_http_smotp_zone_remote_t *remote, ngx_http_smotp_hold_t *hold)
+static ngx_int_t
+ngx_http_smotp_fleet_command(ngx_pool_t *pool, ngx_http_smotp_fleet_call_t *fc)
 {
-    a->data = *p;
-    *p = ngx_cpymem(*p, remote->prefix.data, remote->prefix.len);
-    *p = ngx_sprintf(*p, "%016uxL", hold->hash);
-    a->len = *p - a->data;
+    u_char  *p;
+    size_t   len;
 
-    return a + 1;
+    len = sizeof("*\r\n") - 1 + NGX_INT_T_LEN
+          + 2 * NGX_HTTP_SMOTP_FLEET_NUMBER + sizeof("EVALSHA") - 1
+          + ngx_http_smotp_fleet_script.len + fc->rest.len;
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    fc->call.command.data = p;
+
+    *p++ = '*';
+    p = ngx_http_smotp_redis_number(p, fc->nargs);
+    *p++ = CR; *p++ = LF;
+
+    if (fc->evaled) {
+        p = ngx_http_smotp_fleet_bulk(p, (u_char *) "EVAL", 4);
+        p = ngx_http_smotp_fleet_bulk(p, ngx_http_smotp_fleet_script.data,
+                                      ngx_http_smotp_fleet_script.len);
+
+    } else {
+        p = ngx_http_smotp_fleet_bulk(p, (u_char *) "EVALSHA", 7);
+        p = ngx_http_smotp_fleet_bulk(p, ngx_http_smotp_fleet_sha,
+                                      sizeof(ngx_http_smotp_fleet_sha));
+    }
+
+    p = ngx_cpymem(p, fc->rest.data, fc->rest.len);
+
+    fc->call.command.len = p - fc->call.command.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A limit's kind, count and period as the script takes them, in RESP:
+ * made once, when the location is read, for every request's command
+ */
+
+ngx_int_t
+ngx_http_smotp_fleet_args(ngx_pool_t *pool, ngx_str_t *out, ngx_uint_t kind,
+    ngx_uint_t limit, ngx_msec_t period)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, 3 * NGX_HTTP_SMOTP_FLEET_NUMBER);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+
+    p = ngx_http_smotp_fleet_number(p, kind);
+    p = ngx_http_smotp_fleet_number(p, limit);
+    p = ngx_http_smotp_fleet_number(p, period);
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+/* a count's key: the zone's prefix and the entry's name, 16 hex digits */
+
+static u_char *
+ngx_http_smotp_fleet_key(u_char *p, ngx_http_smotp_fleet_batch_t *batch,
+    ngx_http_smotp_hold_t *hold)
+{
+    u_char         b;
+    ngx_int_t      i;
+    uint64_t       v;
+    static u_char  hex[] = "0123456789abcdef";
+
+    p = ngx_cpymem(p, batch->key.data, batch->key.len);
+
+    v = hold->hash;
+
+    /* a byte, two digits, from the last */
+
+    for (i = NGX_HTTP_SMOTP_FLEET_KEY_LEN - 2; i >= 0; i -= 2) {
+        b = (u_char) v;
+        p[i] = hex[b >> 4];
+        p[i + 1] = hex[b & 0xf];
+        v >>= 8;
+    }
+
+    p += NGX_HTTP_SMOTP_FLEET_KEY_LEN;
+
+    *p++ = CR; *p++ = LF;
+
+    return p;
+}
+
+
+/* a bulk string of RESP */
+
+static u_char *
+ngx_http_smotp_fleet_bulk(u_char *p, u_char *data, size_t len)
+{
+    *p++ = '$';
+    p = ngx_http_smotp_redis_number(p, len);
+    *p++ = CR; *p++ = LF;
+    p = ngx_cpymem(p, data, len);
+    *p++ = CR; *p++ = LF;
+
+    return p;
+}
+
+
+/* a number as a bulk string */
+
+static u_char *
+ngx_http_smotp_fleet_number(u_char *p, uint64_t n)
+{
+    u_char  *last;
+    u_char   digits[NGX_INT64_LEN];
+
+    last = ngx_http_smotp_redis_number(digits, n);
+
+    return ngx_http_smotp_fleet_bulk(p, digits, last - digits);
 }
 
 
@@ -841,13 +960,7 @@ ngx_http_smotp_fleet_noscript(ngx_http_request_t *r,
 
     fc->evaled = 1;
 
-    ngx_str_set(&fc->args[0], "EVAL");
-    fc->args[1] = ngx_http_smotp_fleet_script;
-
-    if (ngx_http_smotp_redis_command(r->pool, &fc->call.command, fc->nargs,
-                                     fc->args)
-        != NGX_OK)
-    {
+    if (ngx_http_smotp_fleet_command(r->pool, fc) != NGX_OK) {
         return NGX_ERROR;
     }
 

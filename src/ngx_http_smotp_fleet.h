@@ -17,6 +17,8 @@
 
 
 ngx_int_t ngx_http_smotp_fleet_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_smotp_fleet_args(ngx_pool_t *pool, ngx_str_t *out,
+    ngx_uint_t kind, ngx_uint_t limit, ngx_msec_t period);
 ngx_int_t ngx_http_smotp_fleet_reserve(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 void ngx_http_smotp_fleet_release(ngx_http_request_t *r,

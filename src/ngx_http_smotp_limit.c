@@ -50,6 +50,9 @@ typedef struct {
     /* "3/10m", "resend", "attempts": the entries' name and the log's */
     ngx_str_t                   rate;
     ngx_http_smotp_zone_name_t  name;
+
+    /* in a Redis zone: kind, count and period, as the script takes them */
+    ngx_str_t                   resp;
 } ngx_http_smotp_limit_t;
 
 
@@ -591,6 +594,15 @@ ngx_http_smotp_limit_fleet(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
 
         zone = check[i]->zone;
         n++;
+
+        if (check[i]->resp.len == 0
+            && ngx_http_smotp_fleet_args(cf->pool, &check[i]->resp,
+                                         check[i]->kind, check[i]->count,
+                                         check[i]->period)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     if (zone == NULL) {
@@ -737,6 +749,7 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
         hold->limit = limit->count;
         hold->remote = (ngx_http_smotp_zone_remote(limit->zone) != NULL);
         hold->data = limit;
+        hold->resp = &limit->resp;
         hold->hash = ngx_http_smotp_zone_name_of(limit->zone, &limit->name,
                                                  limit->kind, &limit->rate,
                                                  hold->text);

@@ -31,6 +31,8 @@ static u_char *ngx_http_smotp_redis_reply(u_char *p, u_char *last,
     ngx_http_smotp_redis_call_t *call, ngx_uint_t keep);
 static u_char *ngx_http_smotp_redis_line(u_char *p, u_char *last,
     ngx_str_t *line);
+static u_char *ngx_http_smotp_redis_integer(u_char *p, u_char *last,
+    ngx_int_t *value);
 static void ngx_http_smotp_redis_abort_request(ngx_http_request_t *r);
 static void ngx_http_smotp_redis_finalize_request(ngx_http_request_t *r,
     ngx_int_t rc);
@@ -273,10 +275,14 @@ ngx_http_smotp_redis_command(ngx_pool_t *pool, ngx_str_t *out, ngx_uint_t n,
 
     out->data = p;
 
-    p = ngx_sprintf(p, "*%ui\r\n", n);
+    *p++ = '*';
+    p = ngx_http_smotp_redis_number(p, n);
+    *p++ = CR; *p++ = LF;
 
     for (i = 0; i < n; i++) {
-        p = ngx_sprintf(p, "$%uz\r\n", args[i].len);
+        *p++ = '$';
+        p = ngx_http_smotp_redis_number(p, args[i].len);
+        *p++ = CR; *p++ = LF;
         p = ngx_cpymem(p, args[i].data, args[i].len);
         *p++ = CR; *p++ = LF;
     }
@@ -284,6 +290,28 @@ ngx_http_smotp_redis_command(ngx_pool_t *pool, ngx_str_t *out, ngx_uint_t n,
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * n in decimal: what ngx_sprintf()'s "%uL" writes, without its reading
+ * of a format (a batch's command has a few numbers for each count)
+ */
+
+u_char *
+ngx_http_smotp_redis_number(u_char *p, uint64_t n)
+{
+    u_char  *q;
+    u_char   digits[NGX_INT64_LEN];
+
+    q = digits + NGX_INT64_LEN;
+
+    do {
+        *--q = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return ngx_cpymem(p, q, digits + NGX_INT64_LEN - q);
 }
 
 
@@ -662,20 +690,10 @@ ngx_http_smotp_redis_reply(u_char *p, u_char *last,
         }
 
         for (i = 0; i < n; i++) {
-            p = ngx_http_smotp_redis_line(p, last, &line);
+            p = ngx_http_smotp_redis_integer(p, last, &v);
 
             if (p == NULL || p == NGX_HTTP_SMOTP_REDIS_AGAIN) {
                 return p;
-            }
-
-            if (line.data[0] != ':') {
-                return NULL;
-            }
-
-            v = ngx_atoi(line.data + 1, line.len - 1);
-
-            if (v == NGX_ERROR) {
-                return NULL;
             }
 
             if (keep) {
@@ -693,6 +711,52 @@ ngx_http_smotp_redis_reply(u_char *p, u_char *last,
     }
 
     return NULL;
+}
+
+
+/*
+ * An array's integer, ":digits\r\n", read as it comes (a batch's answer
+ * has hundreds), of at most 18 digits: AGAIN while it is not all in,
+ * NULL for anything else
+ */
+
+static u_char *
+ngx_http_smotp_redis_integer(u_char *p, u_char *last, ngx_int_t *value)
+{
+    u_char     *start;
+    ngx_int_t   v;
+
+    if (p == last) {
+        return NGX_HTTP_SMOTP_REDIS_AGAIN;
+    }
+
+    if (*p++ != ':') {
+        return NULL;
+    }
+
+    start = p;
+    v = 0;
+
+    while (p < last && *p >= '0' && *p <= '9') {
+
+        if (p - start == 18) {
+            return NULL;
+        }
+
+        v = v * 10 + (*p++ - '0');
+    }
+
+    if (last - p < 2) {
+        return NGX_HTTP_SMOTP_REDIS_AGAIN;
+    }
+
+    if (p == start || p[0] != CR || p[1] != LF) {
+        return NULL;
+    }
+
+    *value = v;
+
+    return p + 2;
 }
 
 

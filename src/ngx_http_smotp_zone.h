@@ -85,6 +85,7 @@ typedef struct {
     ngx_msec_t                  mark;
     ngx_http_smotp_zone_kind_e  kind;
     ngx_uint_t                  remote;     /* taken in Redis */
+    ngx_str_t                  *resp;       /* its Redis arguments */
     void                       *data;       /* the caller's own */
 } ngx_http_smotp_hold_t;
 

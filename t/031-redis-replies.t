@@ -69,6 +69,14 @@ my @cases = (
      'a bulk in two pieces'],
     [["*3\r\n:0\r\n", ":0\r\n:1\r\n"], 200, undef,
      'an array in two pieces'],
+    [["*3\r\n:0\r\n:0\r\n:17960", "00000000\r\n"], 200, undef,
+     'an array cut in a number'],
+    ["*3\r\n:0\r\n:0\r\n:1234567890123456789\r\n", 503,
+     qr/not RESP as expected/, 'a number of 19 digits'],
+    ["*3\r\n:0\r\n:-1\r\n:1\r\n", 503, qr/not RESP as expected/,
+     'a negative number'],
+    ["*3\r\n:0\r\n:\r\n:1\r\n", 503, qr/not RESP as expected/,
+     'a number with no digit'],
 );
 
 my $fake_port = free_port();
