@@ -910,35 +910,22 @@ def fleet_callgrind():
     of each row, one process under callgrind (the Redis calls shared by
     the sends that came together, as under load)"""
     say("bench: the fleet under callgrind, %d sends per row" % CG_REQUESTS)
-    cgdir = os.path.join(DIR, "callgrind-fleet")
-    shutil.rmtree(cgdir, ignore_errors=True)
-    os.makedirs(cgdir)
-    wrap = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
-            "--callgrind-out-file=%s/callgrind.out" % cgdir] + CG_ARGS
+    cgdir, wrap = callgrind_dir("callgrind-fleet")
     nginx = start_fleet(master="off", wrap=wrap, name="fleet-cg")
     for v in ("limits", "fleet"):
         wrk(v, "send", CONNECTIONS, 600, stop_after=300,
             vary_from=20 * PHONES)
-    subprocess.run(["callgrind_control", "--zero", str(nginx.pid)],
-                   capture_output=True, check=True)
+    callgrind_ctl(nginx.pid, "--zero")
     ir = {}
     for n, v in enumerate(("limits", "fleet")):
-        before = set(os.listdir(cgdir))
         calls = redis_calls(REDIS_PORT)
         r = wrk(v, "send", CONNECTIONS, 600, stop_after=CG_REQUESTS,
                 vary_from=(21 + n) * PHONES)
         if v == "fleet":
             ir["per_call"] = r["requests"] / max(
                 1, redis_calls(REDIS_PORT) - calls)
-        subprocess.run(["callgrind_control", "--dump=fleet-%s" % v,
-                        str(nginx.pid)], capture_output=True, check=True)
-        for _ in range(200):
-            new = set(os.listdir(cgdir)) - before
-            if new:
-                break
-            time.sleep(0.05)
-        ir[v] = callgrind_totals(os.path.join(cgdir, new.pop())) \
-            / max(1, r["requests"])
+        path = callgrind_dump(nginx.pid, cgdir, "fleet-%s" % v)
+        ir[v] = callgrind_totals(path) / max(1, r["requests"])
         say("  %-7s %d sends, %.0f Ir a send" % (v, r["requests"], ir[v]))
     stop(nginx)
     return ir
@@ -1100,6 +1087,33 @@ def memory(api):
             "points": points}
 
 
+def callgrind_dir(name):
+    """a fresh folder for callgrind's dumps, and valgrind's command line
+    writing them there"""
+    cgdir = os.path.join(DIR, name)
+    shutil.rmtree(cgdir, ignore_errors=True)
+    os.makedirs(cgdir)
+    return cgdir, ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
+                   "--callgrind-out-file=%s/callgrind.out" % cgdir] + CG_ARGS
+
+
+def callgrind_ctl(pid, *args):
+    subprocess.run(["callgrind_control"] + list(args) + [str(pid)],
+                   capture_output=True, check=True)
+
+
+def callgrind_dump(pid, cgdir, label):
+    """the counts since the last zero or dump, dumped: the new file's path"""
+    before = set(os.listdir(cgdir))
+    callgrind_ctl(pid, "--dump=%s" % label)
+    for _ in range(200):
+        new = set(os.listdir(cgdir)) - before
+        if new:
+            return os.path.join(cgdir, new.pop())
+        time.sleep(0.05)
+    raise RuntimeError("callgrind wrote no dump for %s" % label)
+
+
 def callgrind_totals(path):
     with open(path) as f:
         for line in f:
@@ -1205,11 +1219,7 @@ def callgrind():
         return None
     n = CG_REQUESTS
     say("bench: callgrind, %d requests per variant" % n)
-    cgdir = os.path.join(DIR, "callgrind")
-    shutil.rmtree(cgdir, ignore_errors=True)
-    os.makedirs(cgdir)
-    wrap = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file",
-            "--callgrind-out-file=%s/callgrind.out" % cgdir] + CG_ARGS
+    cgdir, wrap = callgrind_dir("callgrind")
     nginx = start_bench(API_PORT, master="off", wrap=wrap, name="bench-cg")
     check_answers()
 
@@ -1225,15 +1235,10 @@ def callgrind():
     # the counted sends then find again
     wrk("limits", "send", 8, 3600, stop_after=CG_PHONES, vary=CG_PHONES)
 
-    def ctl(*args):
-        subprocess.run(["callgrind_control"] + list(args) + [str(nginx.pid)],
-                       capture_output=True, check=True)
-
-    ctl("--zero")
+    callgrind_ctl(nginx.pid, "--zero")
     files = {}
     for v, e in [(v, e) for v in VARIANTS for e in ENDPOINTS] + [
             ("limits-new", "send")] + [(v, None) for v in GATE_VARIANTS]:
-        before = set(os.listdir(cgdir))
         if v == "limits-new":
             # phones the zone has not seen: their entries made
             r = wrk("limits", e, 1, 600, stop_after=n, vary=n,
@@ -1245,13 +1250,8 @@ def callgrind():
         if r["requests"] != n or r["errors"] or r["non2xx"]:
             say("  %s %s: %d requests, %d errors" % (
                 v, e, r["requests"], r["errors"] + r["non2xx"]))
-        ctl("--dump=%s-%s" % (v, e))
-        for _ in range(200):
-            new = set(os.listdir(cgdir)) - before
-            if new:
-                break
-            time.sleep(0.05)
-        files[v, e] = (os.path.join(cgdir, new.pop()), r["requests"])
+        files[v, e] = (callgrind_dump(nginx.pid, cgdir, "%s-%s" % (v, e)),
+                       r["requests"])
         say("  %-6s %-6s dumped" % (v, e))
 
     stop(nginx)
