@@ -224,6 +224,35 @@ is(post("http://127.0.0.1:$nginx{c}{port}/auth/send-otp",
         { phoneNumber => '+919800002945' })->{status}, 200,
    'and the worker goes on');
 
+# over HTTP/2, each stream a request of its own: those that wait for a
+# call are woken as over HTTP/1.1, each counted (6 of 10 through)
+
+SKIP: {
+    skip 'no curl', 2 unless find_program('curl');
+
+    redis('CLIENT', 'PAUSE', '300');
+    my @kids;
+    for my $i (0 .. 9) {
+        my $pid = fork() // die "fork: $!\n";
+        if ($pid == 0) {
+            open(my $curl, '-|', 'curl', '-s', '-o', '/dev/null',
+                 '-w', '%{http_code}', '--http2-prior-knowledge',
+                 '-H', 'Content-Type: application/json',
+                 '-d', '{"phoneNumber":"+9198000033' . $i . $i . '"}',
+                 "http://127.0.0.1:$nginx{c}{h2}/h2/send-otp")
+                or POSIX::_exit(1);
+            write_file("$tmp/h2.$i", join('', <$curl>));
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    waitpid($_, 0) for @kids;
+    my @h2 = map { read_file("$tmp/h2.$_") || 0 } 0 .. 9;
+
+    is(scalar(grep { $_ == 200 } @h2), 6, 'HTTP/2: 6 of 10 sent');
+    is(scalar(grep { $_ == 429 } @h2), 4, 'the 4 others refused');
+}
+
 # Redis forgets the script: EVAL, once, and it is known again
 
 redis('SCRIPT', 'FLUSH');
@@ -352,6 +381,7 @@ sub start {
     mkdir $dir or die "mkdir $dir: $!\n";
 
     my $port = free_port();
+    my $h2 = free_port();
 
     write_file("$dir/nginx.conf", <<"_EOC_");
 load_module $module;
@@ -386,6 +416,7 @@ http {
     smotp_zone otp:1m redis=/_smotp_redis;
     smotp_zone budget:1m redis=/_smotp_redis;
     smotp_zone batchz:1m redis=/_smotp_redis;
+    smotp_zone h2z:1m redis=/_smotp_redis;
     smotp_zone allowz:1m redis=/_smotp_redis on_error=allow;
     smotp_zone denyz:1m redis=/_smotp_redis on_error=deny;
     smotp_zone bad:1m redis=/_smotp_redis_bad on_error=deny;
@@ -393,6 +424,7 @@ http {
 
     server {
         listen 127.0.0.1:$port;
+        listen 127.0.0.1:$h2 http2;
 
         location /_smotp_api/ {
             internal;
@@ -431,6 +463,11 @@ http {
         location = /budget/send-otp {
             smotp_send;
             smotp_limit zone=budget key=all rate=5/d;
+        }
+
+        location = /h2/send-otp {
+            smotp_send;
+            smotp_limit zone=h2z key=all rate=6/m;
         }
 
         location = /batch/send-otp {
@@ -475,7 +512,10 @@ http {
 }
 _EOC_
 
-    return start_nginx($dir, $port);
+    my $n = start_nginx($dir, $port);
+    $n->{h2} = $h2;
+
+    return $n;
 }
 
 
