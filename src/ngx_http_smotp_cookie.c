@@ -334,9 +334,16 @@ ngx_http_smotp_cookie_open(ngx_http_request_t *r,
         return rc;
     }
 
+    /* a remembered cookie was a phone when it was first opened */
+
+    if (token->seen) {
+        return NGX_OK;
+    }
+
     if (token->plain.len > NGX_HTTP_SMOTP_PHONE_MAX_LEN
         || ngx_http_smotp_phone_valid(&token->plain) != NGX_OK)
     {
+        ngx_http_smotp_token_forget(slcf->secret, &value);
         return NGX_DECLINED;
     }
 

@@ -618,6 +618,7 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
     }
 
     seen = NULL;
+    token->seen = 0;
 
     if (in->len >= sizeof(uint64_t)
         && in->len <= NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT)
@@ -634,6 +635,7 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
 
             token->plain.data = buf;
             token->plain.len = seen->plain_len;
+            token->seen = 1;
 
             return NGX_OK;
         }
@@ -726,6 +728,33 @@ failed:
     ngx_log_error(NGX_LOG_ERR, log, 0, "smotp: opening a token failed");
 
     return NGX_ERROR;
+}
+
+
+/*
+ * A token its caller refuses for what it holds (a cookie whose plaintext
+ * is not a phone) is not remembered: the next time, it is opened and
+ * refused again
+ */
+
+void
+ngx_http_smotp_token_forget(ngx_http_smotp_secret_t *secret, ngx_str_t *in)
+{
+    ngx_http_smotp_token_seen_t  *seen;
+
+    if (in->len < sizeof(uint64_t)
+        || in->len > NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT)
+    {
+        return;
+    }
+
+    seen = &secret->seen[ngx_http_smotp_token_seen_slot(in)];
+
+    if (seen->len == in->len
+        && ngx_http_smotp_same(seen->text, in->data, in->len))
+    {
+        seen->len = 0;
+    }
 }
 
 

@@ -30,6 +30,8 @@ typedef struct {
     time_t                      issued;
     time_t                      expires;
     ngx_str_t                   plain;
+    /* opened before by this worker: taken from its memory of tokens */
+    ngx_uint_t                  seen;
 } ngx_http_smotp_token_t;
 
 
@@ -40,6 +42,8 @@ ngx_int_t ngx_http_smotp_secret_names(ngx_http_smotp_secret_t *secret,
 ngx_int_t ngx_http_smotp_token_seal(ngx_pool_t *pool,
     ngx_http_smotp_secret_t *secret, ngx_http_smotp_token_t *token,
     ngx_str_t *out, ngx_log_t *log);
+void ngx_http_smotp_token_forget(ngx_http_smotp_secret_t *secret,
+    ngx_str_t *in);
 ngx_int_t ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret,
     ngx_str_t *in, ngx_http_smotp_token_t *token, u_char *buf,
     ngx_log_t *log);

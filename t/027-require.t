@@ -491,3 +491,21 @@ ok
 --- response_body eval
 ["[+919876543210]\n", "[+919876543210]\n", "[+919876543210]\n",
  "[]\n", "[]\n", "[]\n", "[]\n", "[]\n"]
+
+
+
+=== TEST 27: a sealed cookie that holds no phone is refused each time it comes: the worker does not remember it (nor one too long to remember)
+--- http_config eval: $::Http
+--- config eval: $::App
+--- user_files eval: $::Files
+--- request eval
+[("GET /open/page") x 4]
+--- more_headers eval
+my $bad = SmotpFront::cookie('not a phone');
+my $long = SmotpFront::cookie('not a phone, and longer than any phone is');
+["Cookie: smotp=$bad", "Cookie: smotp=$bad", "Cookie: smotp=$long",
+ "Cookie: smotp=$::Good"]
+--- error_code eval
+[200, 200, 200, 200]
+--- response_body eval
+["[]\n", "[]\n", "[]\n", "[+919876543210]\n"]
