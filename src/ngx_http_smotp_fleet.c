@@ -108,8 +108,6 @@ static ngx_int_t ngx_http_smotp_fleet_command(ngx_pool_t *pool,
     ngx_http_smotp_fleet_call_t *fc);
 static u_char *ngx_http_smotp_fleet_key(u_char *p,
     ngx_http_smotp_fleet_batch_t *batch, ngx_http_smotp_hold_t *hold);
-static u_char *ngx_http_smotp_fleet_bulk(u_char *p, u_char *data,
-    size_t len);
 static u_char *ngx_http_smotp_fleet_number(u_char *p, uint64_t n);
 static ngx_int_t ngx_http_smotp_fleet_noscript(ngx_http_request_t *r,
     ngx_http_smotp_fleet_call_t *fc);
@@ -327,10 +325,8 @@ ngx_http_smotp_fleet_init(ngx_conf_t *cf)
         }
 
         p = batch->key.data;
-        *p++ = '$';
-        p = ngx_http_smotp_redis_number(p, remote->prefix.len
-                                           + NGX_HTTP_SMOTP_FLEET_KEY_LEN);
-        *p++ = CR; *p++ = LF;
+        p = ngx_http_smotp_redis_head(p, '$', remote->prefix.len
+                                              + NGX_HTTP_SMOTP_FLEET_KEY_LEN);
         p = ngx_cpymem(p, remote->prefix.data, remote->prefix.len);
         batch->key.len = p - batch->key.data;
         batch->event.handler = ngx_http_smotp_fleet_send;
@@ -605,7 +601,7 @@ ngx_http_smotp_fleet_batch_call(ngx_http_smotp_fleet_batch_t *batch)
         }
     }
 
-    p = ngx_http_smotp_fleet_bulk(p, ngx_http_smotp_fleet_op_reserve.data,
+    p = ngx_http_smotp_redis_bulk(p, ngx_http_smotp_fleet_op_reserve.data,
                                   ngx_http_smotp_fleet_op_reserve.len);
     p = ngx_http_smotp_fleet_number(p, m);
 
@@ -785,7 +781,7 @@ ngx_http_smotp_fleet_call(ngx_http_request_t *r, ngx_http_smotp_hold_t **holds,
         p = ngx_http_smotp_fleet_key(p, batch, holds[i]);
     }
 
-    p = ngx_http_smotp_fleet_bulk(p, op->data, op->len);
+    p = ngx_http_smotp_redis_bulk(p, op->data, op->len);
 
     for (i = 0; i < n && release; i++) {
         p = ngx_cpymem(p, holds[i]->resp->data, holds[i]->resp->len);
@@ -829,18 +825,16 @@ ngx_http_smotp_fleet_command(ngx_pool_t *pool, ngx_http_smotp_fleet_call_t *fc)
 
     fc->call.command.data = p;
 
-    *p++ = '*';
-    p = ngx_http_smotp_redis_number(p, fc->nargs);
-    *p++ = CR; *p++ = LF;
+    p = ngx_http_smotp_redis_head(p, '*', fc->nargs);
 
     if (fc->evaled) {
-        p = ngx_http_smotp_fleet_bulk(p, (u_char *) "EVAL", 4);
-        p = ngx_http_smotp_fleet_bulk(p, ngx_http_smotp_fleet_script.data,
+        p = ngx_http_smotp_redis_bulk(p, (u_char *) "EVAL", 4);
+        p = ngx_http_smotp_redis_bulk(p, ngx_http_smotp_fleet_script.data,
                                       ngx_http_smotp_fleet_script.len);
 
     } else {
-        p = ngx_http_smotp_fleet_bulk(p, (u_char *) "EVALSHA", 7);
-        p = ngx_http_smotp_fleet_bulk(p, ngx_http_smotp_fleet_sha,
+        p = ngx_http_smotp_redis_bulk(p, (u_char *) "EVALSHA", 7);
+        p = ngx_http_smotp_redis_bulk(p, ngx_http_smotp_fleet_sha,
                                       sizeof(ngx_http_smotp_fleet_sha));
     }
 
@@ -912,21 +906,6 @@ ngx_http_smotp_fleet_key(u_char *p, ngx_http_smotp_fleet_batch_t *batch,
 }
 
 
-/* a bulk string of RESP */
-
-static u_char *
-ngx_http_smotp_fleet_bulk(u_char *p, u_char *data, size_t len)
-{
-    *p++ = '$';
-    p = ngx_http_smotp_redis_number(p, len);
-    *p++ = CR; *p++ = LF;
-    p = ngx_cpymem(p, data, len);
-    *p++ = CR; *p++ = LF;
-
-    return p;
-}
-
-
 /* a number as a bulk string */
 
 static u_char *
@@ -937,7 +916,7 @@ ngx_http_smotp_fleet_number(u_char *p, uint64_t n)
 
     last = ngx_http_smotp_redis_number(digits, n);
 
-    return ngx_http_smotp_fleet_bulk(p, digits, last - digits);
+    return ngx_http_smotp_redis_bulk(p, digits, last - digits);
 }
 
 

@@ -275,21 +275,41 @@ ngx_http_smotp_redis_command(ngx_pool_t *pool, ngx_str_t *out, ngx_uint_t n,
 
     out->data = p;
 
-    *p++ = '*';
-    p = ngx_http_smotp_redis_number(p, n);
-    *p++ = CR; *p++ = LF;
+    p = ngx_http_smotp_redis_head(p, '*', n);
 
     for (i = 0; i < n; i++) {
-        *p++ = '$';
-        p = ngx_http_smotp_redis_number(p, args[i].len);
-        *p++ = CR; *p++ = LF;
-        p = ngx_cpymem(p, args[i].data, args[i].len);
-        *p++ = CR; *p++ = LF;
+        p = ngx_http_smotp_redis_bulk(p, args[i].data, args[i].len);
     }
 
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+/* a RESP length line: '*' and an array's size, or '$' and a bulk's */
+
+u_char *
+ngx_http_smotp_redis_head(u_char *p, u_char type, uint64_t n)
+{
+    *p++ = type;
+    p = ngx_http_smotp_redis_number(p, n);
+    *p++ = CR; *p++ = LF;
+
+    return p;
+}
+
+
+/* a bulk string of RESP */
+
+u_char *
+ngx_http_smotp_redis_bulk(u_char *p, u_char *data, size_t len)
+{
+    p = ngx_http_smotp_redis_head(p, '$', len);
+    p = ngx_cpymem(p, data, len);
+    *p++ = CR; *p++ = LF;
+
+    return p;
 }
 
 

@@ -57,6 +57,8 @@ char *ngx_http_smotp_redis_merge(ngx_conf_t *cf,
 
 ngx_int_t ngx_http_smotp_redis_command(ngx_pool_t *pool, ngx_str_t *out,
     ngx_uint_t n, ngx_str_t *args);
+u_char *ngx_http_smotp_redis_head(u_char *p, u_char type, uint64_t n);
+u_char *ngx_http_smotp_redis_bulk(u_char *p, u_char *data, size_t len);
 u_char *ngx_http_smotp_redis_number(u_char *p, uint64_t n);
 ngx_int_t ngx_http_smotp_redis_call(ngx_http_request_t *r, ngx_str_t *uri,
     ngx_http_smotp_redis_call_t *call);
