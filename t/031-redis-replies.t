@@ -79,12 +79,18 @@ my @cases = (
      'a number with no digit'],
 );
 
-my $fake_port = free_port();
+# the fake's socket listening before it forks: no other process of the
+# run can take its port between a free_port() and its bind
+my $listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 16, ReuseAddr => 1)
+    or die "fake redis: $!\n";
+my $fake_port = $listener->sockport;
 my $fake = fork() // die "fork: $!\n";
 if ($fake == 0) {
-    fake_redis($fake_port, map { $_->[0] } @cases);
+    fake_redis($listener, map { $_->[0] } @cases);
     POSIX::_exit(0);
 }
+close $listener;
 
 my $nginx = start();
 my $url = "http://127.0.0.1:$nginx->{port}";
@@ -128,11 +134,7 @@ done_testing();
 
 # each connection gets the next reply, then is closed when the peer is
 sub fake_redis {
-    my ($port, @replies) = @_;
-
-    my $server = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$port",
-                                       Listen => 16, ReuseAddr => 1)
-        or die "fake redis: $!\n";
+    my ($server, @replies) = @_;
 
     while (my $c = $server->accept) {
         my $reply = shift(@replies) // "-ERR no more replies\r\n";
