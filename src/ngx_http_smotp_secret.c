@@ -102,7 +102,8 @@ static ngx_int_t ngx_http_smotp_token_mac(ngx_http_smotp_secret_t *secret,
     ngx_http_smotp_secret_key_t *key, u_char *data, size_t len, u_char *mac);
 static void ngx_http_smotp_put64(u_char *p, uint64_t v);
 static uint64_t ngx_http_smotp_get64(u_char *p);
-static ngx_uint_t ngx_http_smotp_token_seen_slot(ngx_str_t *in);
+static ngx_http_smotp_token_seen_t *ngx_http_smotp_token_seen(
+    ngx_http_smotp_secret_t *secret, ngx_str_t *in);
 static ngx_int_t ngx_http_smotp_same(u_char *a, u_char *b, size_t len);
 
 
@@ -617,28 +618,23 @@ ngx_http_smotp_token_open(ngx_http_smotp_secret_t *secret, ngx_str_t *in,
         goto invalid;
     }
 
-    seen = NULL;
     token->seen = 0;
 
-    if (in->len >= sizeof(uint64_t)
-        && in->len <= NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT)
+    seen = ngx_http_smotp_token_seen(secret, in);
+
+    if (seen && seen->len == in->len && seen->kind == token->kind
+        && seen->expires > ngx_time()
+        && ngx_http_smotp_same(seen->text, in->data, in->len))
     {
-        seen = &secret->seen[ngx_http_smotp_token_seen_slot(in)];
+        token->issued = seen->issued;
+        token->expires = seen->expires;
+        ngx_memcpy(buf, seen->plain, seen->plain_len);
 
-        if (seen->len == in->len && seen->kind == token->kind
-            && seen->expires > ngx_time()
-            && ngx_http_smotp_same(seen->text, in->data, in->len))
-        {
-            token->issued = seen->issued;
-            token->expires = seen->expires;
-            ngx_memcpy(buf, seen->plain, seen->plain_len);
+        token->plain.data = buf;
+        token->plain.len = seen->plain_len;
+        token->seen = 1;
 
-            token->plain.data = buf;
-            token->plain.len = seen->plain_len;
-            token->seen = 1;
-
-            return NGX_OK;
-        }
+        return NGX_OK;
     }
 
     raw.data = bytes;
@@ -742,15 +738,9 @@ ngx_http_smotp_token_forget(ngx_http_smotp_secret_t *secret, ngx_str_t *in)
 {
     ngx_http_smotp_token_seen_t  *seen;
 
-    if (in->len < sizeof(uint64_t)
-        || in->len > NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT)
-    {
-        return;
-    }
+    seen = ngx_http_smotp_token_seen(secret, in);
 
-    seen = &secret->seen[ngx_http_smotp_token_seen_slot(in)];
-
-    if (seen->len == in->len
+    if (seen && seen->len == in->len
         && ngx_http_smotp_same(seen->text, in->data, in->len))
     {
         seen->len = 0;
@@ -781,22 +771,28 @@ ngx_http_smotp_token_mac(ngx_http_smotp_secret_t *secret,
 
 
 /*
- * The slot of a token's text in the worker's memory of opened tokens: by
- * its last eight characters, a genuine token's MAC, multiplied by 2^64
- * over the golden ratio; texts made to share a slot only push each
- * other out
+ * The slot of a token's text in the worker's memory of opened tokens, or
+ * NULL for a text of a size it does not keep: by its last eight
+ * characters, a genuine token's MAC, multiplied by 2^64 over the golden
+ * ratio; texts made to share a slot only push each other out
  */
 
-static ngx_uint_t
-ngx_http_smotp_token_seen_slot(ngx_str_t *in)
+static ngx_http_smotp_token_seen_t *
+ngx_http_smotp_token_seen(ngx_http_smotp_secret_t *secret, ngx_str_t *in)
 {
     uint64_t  tail;
+
+    if (in->len < sizeof(uint64_t)
+        || in->len > NGX_HTTP_SMOTP_TOKEN_SEEN_TEXT)
+    {
+        return NULL;
+    }
 
     ngx_memcpy(&tail, in->data + in->len - sizeof(uint64_t),
                sizeof(uint64_t));
 
-    return (ngx_uint_t) ((tail * 0x9e3779b97f4a7c15ULL)
-                         >> (64 - NGX_HTTP_SMOTP_TOKEN_SEEN_BITS));
+    return &secret->seen[(tail * 0x9e3779b97f4a7c15ULL)
+                         >> (64 - NGX_HTTP_SMOTP_TOKEN_SEEN_BITS)];
 }
 
 
