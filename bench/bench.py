@@ -58,6 +58,7 @@ import collections
 import datetime
 import hashlib
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -541,6 +542,15 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def round_order(rep, variants):
+    """the order of round rep's runs: each permutation of the variants in
+    turn, so that over six rounds (of three) each variant runs in each
+    place twice and after each other variant as often as before it: a
+    machine that slows or speeds up within a round favours none"""
+    perms = list(itertools.permutations(variants))
+    return list(perms[rep % len(perms)])
+
+
 def wait_quiet(limit=120):
     """wait, up to limit seconds, until nothing else uses the CPUs"""
     deadline = time.time() + limit
@@ -569,13 +579,14 @@ def throughput(api):
     wrk("limits", "send", CONNECTIONS, 600, stop_after=PHONES)
 
     for rep in range(REPEATS):
-        # plain, the module and the module with limits back to back (the
-        # module in the middle, the order turned round every other
-        # round), so that each round's ratios compare runs seconds apart
+        # plain, the module and the module with limits back to back, so
+        # that each round's ratios compare runs seconds apart; the trio's
+        # order one of its six in turn (round_order()), so that no variant
+        # always runs first, in the middle or last
         order = []
         for e in (ENDPOINTS if rep % 2 == 0 else ENDPOINTS[::-1]):
-            trio = [("plain", e), ("smotp", e), ("limits", e)]
-            order += (trio if rep % 2 == 0 else trio[::-1])
+            order += round_order(rep, [("plain", e), ("smotp", e),
+                                       ("limits", e)])
             order += [(v, e) for v in VARIANTS
                       if v not in ("plain", "smotp", "limits")]
         for v, e in order:
@@ -603,7 +614,9 @@ def throughput(api):
     out("## Throughput and latency")
     out()
     out("Fast API stand-in (nginx `return`, keepalive upstream), wrk -t1 "
-        "-c%d, %d runs of %d s per variant, interleaved; medians. "
+        "-c%d, %d runs of %d s per variant, interleaved (each round's "
+        "plain, module and module with limits in the next of their six "
+        "orders); medians. "
         "\"× plain, by round\" is the median of each round's ratio to "
         "plain's run of the same round, which the VM's drift from minute "
         "to minute moves less; the targets are judged on it. "
@@ -721,8 +734,8 @@ def gate(api):
         wrk(v, None, CONNECTIONS, WARMUP)
 
     for rep in range(REPEATS):
-        # the three back to back, the order turned round every other round
-        order = GATE_VARIANTS if rep % 2 == 0 else GATE_VARIANTS[::-1]
+        # the three back to back, in one of their six orders in turn
+        order = round_order(rep, GATE_VARIANTS)
         for v in order:
             for attempt in range(1 + RETRIES):
                 wait_quiet()
@@ -753,7 +766,8 @@ def gate(api):
         "phone handed on); `auth_request` to a canned session check (a "
         "second keepalive upstream call that answers 204 on the cookie's "
         "presence, checking nothing: the floor of that design). wrk -t1 "
-        "-c%d, %d runs of %d s per row, interleaved; medians, and each "
+        "-c%d, %d runs of %d s per row, interleaved (each round in the "
+        "next of the rows' six orders); medians, and each "
         "round's ratio to the ungated run of the same round."
         % (CONNECTIONS, REPEATS, DURATION))
     out()
@@ -818,7 +832,7 @@ def fleet(api):
         wrk(v, "send", CONNECTIONS, WARMUP)
 
     for rep in range(REPEATS):
-        order = rows if rep % 2 == 0 else rows[::-1]
+        order = round_order(rep, rows)
         for v in order:
             wait_quiet()
             calls = redis_calls(REDIS_PORT)

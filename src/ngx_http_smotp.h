@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 
-#define NGX_HTTP_SMOTP_VERSION           "0.9.0"
+#define NGX_HTTP_SMOTP_VERSION           "0.10.0"
 #define NGX_HTTP_SMOTP_API_LOCATION      "/_smotp_api"
 #define NGX_HTTP_SMOTP_MAX_BODY_SIZE     4096
 #define NGX_HTTP_SMOTP_UUID_LEN          36

@@ -77,6 +77,51 @@ ngx_http_smotp_client_net(ngx_http_request_t *r, ngx_str_t *net)
 
 
 /*
+ * The same network as bytes, which a limit keyed on it hashes with no
+ * text written: an IPv4 address (4 bytes), the first half of an IPv6 one
+ * (8), where the connection keeps them; empty for a client with no
+ * address, which no limit of it counts
+ */
+
+void
+ngx_http_smotp_client_key(ngx_http_request_t *r, ngx_str_t *key)
+{
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+
+        key->data = (u_char *) &sin->sin_addr;
+        key->len = 4;
+        return;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+
+        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            key->data = &sin6->sin6_addr.s6_addr[12];
+            key->len = 4;
+            return;
+        }
+
+        key->data = sin6->sin6_addr.s6_addr;
+        key->len = 8;
+        return;
+#endif
+
+    default:
+        ngx_str_null(key);
+    }
+}
+
+
+/*
  * An IPv4 address as text, written digit by digit: ngx_inet_ntop() goes
  * through ngx_sprintf(), most of what a limit keyed on the client costs
  */

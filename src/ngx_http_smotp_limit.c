@@ -14,8 +14,10 @@
 
 
 #include "ngx_http_smotp_limit.h"
+#include "ngx_http_smotp_client.h"
 #include "ngx_http_smotp_fleet.h"
 #include "ngx_http_smotp_phone.h"
+#include "ngx_http_smotp_prefix.h"
 #include "ngx_http_smotp_zone.h"
 
 
@@ -24,6 +26,21 @@
 
 /* how long a send's phone is kept for a resend of its id: past any OTP */
 #define NGX_HTTP_SMOTP_RECORD_TTL    ((ngx_msec_t) 3600 * 1000)
+
+
+/*
+ * A key that is one of the module's own variables alone, read from the
+ * request's context as the variable's handler reads it (nothing, where
+ * the variable is not found), without nginx's variables in between
+ */
+
+typedef void (*ngx_http_smotp_limit_get_pt)(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key);
+
+typedef struct {
+    ngx_str_t                    name;
+    ngx_http_smotp_limit_get_pt  get;
+} ngx_http_smotp_limit_own_t;
 
 
 /*
@@ -40,9 +57,13 @@ typedef struct {
     ngx_http_smotp_limit_status_e  status;
     const char                 *directive;
 
-    /* smotp_limit's key; one that is one variable alone is read as it */
+    /*
+     * smotp_limit's key; one that is one variable alone is read as it,
+     * and one of the module's own by its getter
+     */
     ngx_http_complex_value_t    key;
     ngx_int_t                   index;
+    ngx_http_smotp_limit_get_pt  get;
 
     ngx_uint_t                  count;
     ngx_msec_t                  period;
@@ -53,6 +74,9 @@ typedef struct {
 
     /* in a Redis zone: kind, count and period, as the script takes them */
     ngx_str_t                   resp;
+
+    /* what a request's hold of it starts as, but for its text and name */
+    ngx_http_smotp_hold_t       hold;
 } ngx_http_smotp_limit_t;
 
 
@@ -80,7 +104,17 @@ static ngx_shm_zone_t *ngx_http_smotp_limit_zone(ngx_conf_t *cf,
 static ngx_int_t ngx_http_smotp_limit_rate(ngx_str_t *value,
     ngx_uint_t *count, ngx_msec_t *period);
 static ngx_int_t ngx_http_smotp_limit_variable(ngx_conf_t *cf,
-    ngx_str_t *value);
+    ngx_http_smotp_limit_t *limit, ngx_str_t *value);
+static ngx_int_t ngx_http_smotp_limit_index(ngx_conf_t *cf,
+    ngx_http_smotp_limit_t *limit, ngx_str_t *name);
+static void ngx_http_smotp_limit_phone(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key);
+static void ngx_http_smotp_limit_prefix(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key);
+static void ngx_http_smotp_limit_net(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key);
+static void ngx_http_smotp_limit_request_id(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key);
 static void ngx_http_smotp_limit_record(ngx_http_request_t *r,
     ngx_http_smotp_ctx_t *ctx);
 static ngx_int_t ngx_http_smotp_limit_recall(ngx_http_request_t *r,
@@ -88,7 +122,7 @@ static ngx_int_t ngx_http_smotp_limit_recall(ngx_http_request_t *r,
 static uint64_t *ngx_http_smotp_limit_text(ngx_http_smotp_ctx_t *ctx,
     ngx_http_smotp_limit_t *limit);
 static ngx_int_t ngx_http_smotp_limit_key(ngx_http_request_t *r,
-    ngx_http_smotp_limit_t *limit, ngx_str_t *key);
+    ngx_http_smotp_ctx_t *ctx, ngx_http_smotp_limit_t *limit, ngx_str_t *key);
 
 
 static ngx_str_t  ngx_http_smotp_limit_statuses[] = {
@@ -159,9 +193,7 @@ ngx_http_smotp_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
-            limit->index = ngx_http_smotp_limit_variable(cf, &s);
-
-            if (limit->index == NGX_ERROR) {
+            if (ngx_http_smotp_limit_variable(cf, limit, &s) != NGX_OK) {
                 return NGX_CONF_ERROR;
             }
 
@@ -212,13 +244,16 @@ ngx_http_smotp_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
  */
 
 static ngx_int_t
-ngx_http_smotp_limit_variable(ngx_conf_t *cf, ngx_str_t *value)
+ngx_http_smotp_limit_variable(ngx_conf_t *cf, ngx_http_smotp_limit_t *limit,
+    ngx_str_t *value)
 {
     u_char     *p, *last;
     ngx_str_t   name;
 
+    limit->index = NGX_DECLINED;
+
     if (value->len < 2 || value->data[0] != '$') {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
     last = value->data + value->len;
@@ -227,14 +262,49 @@ ngx_http_smotp_limit_variable(ngx_conf_t *cf, ngx_str_t *value)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
               || (*p >= '0' && *p <= '9') || *p == '_'))
         {
-            return NGX_DECLINED;
+            return NGX_OK;
         }
     }
 
     name.data = value->data + 1;
     name.len = value->len - 1;
 
-    return ngx_http_get_variable_index(cf, &name);
+    return ngx_http_smotp_limit_index(cf, limit, &name);
+}
+
+
+/* the variable's index, and its getter if it is one of the module's own */
+
+static ngx_int_t
+ngx_http_smotp_limit_index(ngx_conf_t *cf, ngx_http_smotp_limit_t *limit,
+    ngx_str_t *name)
+{
+    ngx_http_smotp_limit_own_t  *own;
+
+    static ngx_http_smotp_limit_own_t  owns[] = {
+        { ngx_string("smotp_phone"), ngx_http_smotp_limit_phone },
+        { ngx_string("smotp_phone_prefix"), ngx_http_smotp_limit_prefix },
+        { ngx_string("smotp_client_net"), ngx_http_smotp_limit_net },
+        { ngx_string("smotp_request_id"), ngx_http_smotp_limit_request_id },
+        { ngx_null_string, NULL }
+    };
+
+    limit->index = ngx_http_get_variable_index(cf, name);
+
+    if (limit->index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    for (own = owns; own->get; own++) {
+        if (own->name.len == name->len
+            && ngx_strncasecmp(own->name.data, name->data, name->len) == 0)
+        {
+            limit->get = own->get;
+            break;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -541,14 +611,24 @@ ngx_http_smotp_limit_checks(ngx_conf_t *cf, ngx_http_smotp_loc_conf_t *conf)
         *check = &limit[i];
     }
 
-    /* a resend recalls its send's phone from the zones it counts in */
+    check = conf->checks->elts;
 
-    if (conf->endpoint == &ngx_http_smotp_resend_endpoint) {
-        check = conf->checks->elts;
+    for (i = 0; i < conf->checks->nelts; i++) {
+        limit = check[i];
 
-        for (i = 0; i < conf->checks->nelts; i++) {
-            ngx_http_smotp_zone_recalled(check[i]->zone);
+        /* a resend recalls its send's phone from the zones it counts in */
+
+        if (conf->endpoint == &ngx_http_smotp_resend_endpoint) {
+            ngx_http_smotp_zone_recalled(limit->zone);
         }
+
+        limit->hold.zone = limit->zone;
+        limit->hold.kind = limit->kind;
+        limit->hold.period = limit->period;
+        limit->hold.limit = limit->count;
+        limit->hold.remote = (ngx_http_smotp_zone_remote(limit->zone) != NULL);
+        limit->hold.resp = &limit->resp;
+        limit->hold.data = limit;
     }
 
     return ngx_http_smotp_limit_fleet(cf, conf);
@@ -643,9 +723,7 @@ ngx_http_smotp_limit_of(ngx_conf_t *cf, ngx_array_t *checks,
     name.data = (u_char *) variable;
     name.len = ngx_strlen(variable);
 
-    limit->index = ngx_http_get_variable_index(cf, &name);
-
-    if (limit->index == NGX_ERROR) {
+    if (ngx_http_smotp_limit_index(cf, limit, &name) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -726,7 +804,7 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
         if (text == NULL) {
 
-            if (ngx_http_smotp_limit_key(r, limit, &key) != NGX_OK) {
+            if (ngx_http_smotp_limit_key(r, ctx, limit, &key) != NGX_OK) {
                 goto failed;
             }
 
@@ -741,15 +819,10 @@ ngx_http_smotp_limit_check(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx)
 
         hold = (ngx_http_smotp_hold_t *) ctx->holds.elts + ctx->holds.nelts++;
 
+        *hold = limit->hold;
+
         hold->text = text ? *text
                           : ngx_http_smotp_zone_text(limit->zone, &key);
-        hold->zone = limit->zone;
-        hold->kind = limit->kind;
-        hold->period = limit->period;
-        hold->limit = limit->count;
-        hold->remote = (ngx_http_smotp_zone_remote(limit->zone) != NULL);
-        hold->data = limit;
-        hold->resp = &limit->resp;
         hold->hash = ngx_http_smotp_zone_name_of(limit->zone, &limit->name,
                                                  limit->kind, &limit->rate,
                                                  hold->text);
@@ -966,10 +1039,15 @@ ngx_http_smotp_limit_text(ngx_http_smotp_ctx_t *ctx,
 
 
 static ngx_int_t
-ngx_http_smotp_limit_key(ngx_http_request_t *r, ngx_http_smotp_limit_t *limit,
-    ngx_str_t *key)
+ngx_http_smotp_limit_key(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_http_smotp_limit_t *limit, ngx_str_t *key)
 {
     ngx_http_variable_value_t  *vv;
+
+    if (limit->get) {
+        limit->get(r, ctx, key);
+        return NGX_OK;
+    }
 
     if (limit->index == NGX_DECLINED) {
         return ngx_http_complex_value(r, &limit->key, key);
@@ -990,6 +1068,45 @@ ngx_http_smotp_limit_key(ngx_http_request_t *r, ngx_http_smotp_limit_t *limit,
     key->len = vv->len;
 
     return NGX_OK;
+}
+
+
+/* the module's own keys: $smotp_phone, as its variable has it */
+
+static void
+ngx_http_smotp_limit_phone(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_str_t *key)
+{
+    *key = ctx->phone;
+}
+
+
+/* $smotp_phone_prefix: the country calling code, nothing if none is */
+
+static void
+ngx_http_smotp_limit_prefix(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_str_t *key)
+{
+    key->data = ctx->phone.data;
+    key->len = ctx->phone.len ? ngx_http_smotp_prefix_len(&ctx->phone) : 0;
+}
+
+
+/* $smotp_client_net: the network's bytes, not its text */
+
+static void
+ngx_http_smotp_limit_net(ngx_http_request_t *r, ngx_http_smotp_ctx_t *ctx,
+    ngx_str_t *key)
+{
+    ngx_http_smotp_client_key(r, key);
+}
+
+
+static void
+ngx_http_smotp_limit_request_id(ngx_http_request_t *r,
+    ngx_http_smotp_ctx_t *ctx, ngx_str_t *key)
+{
+    *key = ctx->request_id;
 }
 
 

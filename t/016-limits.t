@@ -711,3 +711,60 @@ Content-Type: application/json
 [200, 200, 429]
 --- response_body_like eval
 ['^\{"requestId":"[^"]+",', '^\{"requestId":"[^"]+",', '"retryAfter"']
+
+
+
+=== TEST 31: a limit per client network, keyed on the address's bytes: IPv4 and the same address IPv4-mapped share a count; an IPv6 /64 that begins with those bytes, and another IPv4 address, have their own
+--- http_config eval: $::Fault
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Real-IP;
+    location = /auth/send-otp {
+        smotp_send;
+        smotp_limit zone=otp key=$smotp_client_net rate=1/10m;
+        add_header X-Limit $smotp_limit_status always;
+    }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001691\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001692\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001693\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001694\"}"]
+--- more_headers eval
+["Content-Type: application/json\nX-Real-IP: 192.0.2.1",
+ "Content-Type: application/json\nX-Real-IP: ::ffff:192.0.2.1",
+ "Content-Type: application/json\nX-Real-IP: c000:201::1",
+ "Content-Type: application/json\nX-Real-IP: 192.0.2.2"]
+--- error_code eval
+[200, 429, 200, 200]
+--- response_headers eval
+["X-Limit: passed", "X-Limit: limited", "X-Limit: passed", "X-Limit: passed"]
+
+
+
+=== TEST 32: a client on a UNIX socket has no network: a limit per client network does not count it, a limit per phone still does
+--- http_config eval
+$::Fault . <<'_EOC_' . $::ApiLocation . <<'_EOC2_';
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/logs/limits.sock;
+_EOC_
+        location = /auth/send-otp {
+            smotp_send;
+            smotp_limit zone=otp key=$smotp_client_net rate=1/10m;
+            smotp_limit zone=otp key=$smotp_phone      rate=2/10m;
+        }
+    }
+_EOC2_
+--- config
+    location = /auth/send-otp {
+        proxy_pass http://unix:$TEST_NGINX_SERVER_ROOT/logs/limits.sock;
+    }
+--- request eval
+[("POST /auth/send-otp\n{\"phoneNumber\":\"+919800001695\"}") x 3]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 429]
+--- response_body_like eval
+['^\{"requestId":"[^"]+",', '^\{"requestId":"[^"]+",', '"retryAfter"']
