@@ -99,13 +99,36 @@ sub get_json {
     return JSON::PP::decode_json($r->{content});
 }
 
+# A port for a process of the file's own, free when asked, from a range
+# of 100 below the kernel's ephemeral ports (32768 and up), one range for
+# each TEST_NGINX_PORT that scripts/test.sh gives a shard (10 apart): a
+# port the kernel chose (port 0) could be taken by another test's
+# outgoing connection between this answer and the bind, and one of the
+# range only by a test of the same shard, which runs one file at a time.
+# Each answer is the next free one of the range after the one before (in
+# a circle), so that two asked in a row differ before either is bound.
+my ($first_port, $ports_given);
+
 sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!\n";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    unless (defined $first_port) {
+        my $base = $ENV{TEST_NGINX_PORT} || 1984;
+        $first_port = 20000 + ($base * 10) % 10000;
+        $ports_given = 0;
+    }
+
+    for (1 .. 100) {
+        my $port = $first_port + $ports_given++ % 100;
+
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => $port, Listen => 1,
+                                      ReuseAddr => 1)
+            or next;
+        close $s;
+
+        return $port;
+    }
+
+    die "no free port in $first_port .. " . ($first_port + 99) . "\n";
 }
 
 sub write_file {
