@@ -17,6 +17,7 @@
 
 
 #include "ngx_http_smotp_zone.h"
+#include "ngx_http_smotp_fault.h"
 
 #include <openssl/rand.h>
 
@@ -105,11 +106,15 @@ static ngx_int_t ngx_http_smotp_zone_take(ngx_shm_zone_t *zone,
     ngx_http_smotp_zone_ctx_t *ctx, ngx_http_smotp_hold_t *hold,
     ngx_msec_t now, ngx_msec_t *wait);
 static ngx_msec_t ngx_http_smotp_zone_clock(ngx_http_smotp_zone_ctx_t *ctx);
+static ngx_inline ngx_http_smotp_entry_t **ngx_http_smotp_zone_bucket(
+    ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash);
 static ngx_http_smotp_entry_t *ngx_http_smotp_zone_entry(
     ngx_shm_zone_t *zone, ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash,
     ngx_uint_t create, ngx_msec_t now);
 static void ngx_http_smotp_zone_expire(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_uint_t n, ngx_msec_t now);
+static void ngx_http_smotp_zone_unlink(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_entry_t **link);
 static void ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_entry_t *e);
 static void ngx_http_smotp_zone_seal(ngx_shm_zone_t *zone,
@@ -706,26 +711,39 @@ done:
 }
 
 
+/*
+ * A tally cleared (a right code): its entry goes, found where it is
+ * linked and not made the newest first; an OTP request's record in it,
+ * if it has one still in use, stays
+ */
+
 void
 ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold)
 {
-    ngx_http_smotp_entry_t     *e;
+    ngx_msec_t                  now;
+    ngx_http_smotp_entry_t     *e, **link;
     ngx_http_smotp_zone_ctx_t  *ctx;
 
     ctx = hold->zone->data;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    e = ngx_http_smotp_zone_entry(hold->zone, ctx, hold->hash, 0,
-                                  ngx_http_smotp_zone_clock(ctx));
+    now = ngx_http_smotp_zone_clock(ctx);
 
-    /* a tally cleared; an OTP request's record, if it has one, stays */
+    for (link = ngx_http_smotp_zone_bucket(ctx, hold->hash);
+         *link && (*link)->hash != hold->hash;
+         link = &(*link)->next)
+    {
+        /* void */
+    }
 
-    if (e && e->prev) {
+    e = *link;
+
+    if (e && e->prev && (ngx_msec_int_t) (now - e->expire) < 0) {
         e->cur = 0;
 
     } else if (e) {
-        ngx_http_smotp_zone_delete(ctx, e);
+        ngx_http_smotp_zone_unlink(ctx, link);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -974,6 +992,19 @@ ngx_http_smotp_zone_clock(ngx_http_smotp_zone_ctx_t *ctx)
 }
 
 
+/* the bucket of a hash: its low bits (all in the first, for a test) */
+
+static ngx_inline ngx_http_smotp_entry_t **
+ngx_http_smotp_zone_bucket(ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash)
+{
+    if (ngx_http_smotp_fault_one_bucket()) {
+        return &ctx->sh->buckets[0];
+    }
+
+    return &ctx->sh->buckets[hash & ctx->sh->mask];
+}
+
+
 /*
  * The entry of that hash, made when "create" is set (and the zone has
  * room, after evicting the oldest if need be); under the zone's lock.
@@ -988,7 +1019,7 @@ ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
     ngx_uint_t                n;
     ngx_http_smotp_entry_t   *e, **bucket;
 
-    bucket = &ctx->sh->buckets[hash & ctx->sh->mask];
+    bucket = ngx_http_smotp_zone_bucket(ctx, hash);
 
     for (e = *bucket; e; e = e->next) {
 
@@ -1097,15 +1128,28 @@ static void
 ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_entry_t *e)
 {
-    ngx_http_smotp_entry_t  **p;
+    ngx_http_smotp_entry_t  **link;
 
-    for (p = &ctx->sh->buckets[e->hash & ctx->sh->mask]; *p != e;
-         p = &(*p)->next)
+    for (link = ngx_http_smotp_zone_bucket(ctx, e->hash); *link != e;
+         link = &(*link)->next)
     {
         /* void */
     }
 
-    *p = e->next;
+    ngx_http_smotp_zone_unlink(ctx, link);
+}
+
+
+/* the entry a link of its bucket points at, taken out and kept for reuse */
+
+static void
+ngx_http_smotp_zone_unlink(ngx_http_smotp_zone_ctx_t *ctx,
+    ngx_http_smotp_entry_t **link)
+{
+    ngx_http_smotp_entry_t  *e;
+
+    e = *link;
+    *link = e->next;
 
     ngx_queue_remove(&e->queue);
 

@@ -126,3 +126,49 @@ the API answered 503, retrying
 smotp_deadline
 [alert]
 [crit]
+
+
+
+=== TEST 4: two codes sent, for the next test
+--- http_config eval: $::Http
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/send-otp { smotp_send; }
+_EOC_
+--- request eval
+["POST /auth/send-otp\n{\"phoneNumber\":\"+919800001905\"}",
+ "POST /auth/send-otp\n{\"phoneNumber\":\"+919800001906\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+
+
+
+=== TEST 5: every entry in one bucket: a right code clears its request's tally from behind a newer one, and leaves that one counting
+--- main_config
+env SMOTP_FAULT_ONE_BUCKET=1;
+--- http_config eval: $::Http
+--- config eval
+$::ApiLocation . <<'_EOC_';
+    location = /auth/verify-otp {
+        smotp_verify;
+        smotp_verify_attempts zone=otp 2;
+    }
+_EOC_
+--- request eval
+["POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800001905:requestId}}\",\"otpCode\":\"{{inbox:+919800001905:wrong_code}}\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800001906:requestId}}\",\"otpCode\":\"{{inbox:+919800001906:wrong_code}}\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800001905:requestId}}\",\"otpCode\":\"{{inbox:+919800001905:code}}\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800001906:requestId}}\",\"otpCode\":\"{{inbox:+919800001906:wrong_code}}\"}",
+ "POST /auth/verify-otp\n{\"requestId\":\"{{inbox:+919800001906:requestId}}\",\"otpCode\":\"{{inbox:+919800001906:code}}\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 200, 200, 429]
+--- response_body_like eval
+['^\{"verified":false,', '^\{"verified":false,', '^\{"verified":true',
+ '^\{"verified":false,', '^\{"error":"too many wrong codes: send a new one"\}$']
+--- no_error_log
+[alert]
+[crit]
