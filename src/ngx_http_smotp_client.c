@@ -26,12 +26,17 @@ static size_t ngx_http_smotp_client_ipv4(u_char *p, u_char *a);
 ngx_int_t
 ngx_http_smotp_client_net(ngx_http_request_t *r, ngx_str_t *net)
 {
-    u_char               *p;
-    struct sockaddr_in   *sin;
+    u_char     *p;
+    ngx_str_t   key;
 #if (NGX_HAVE_INET6)
-    u_char                addr[16];
-    struct sockaddr_in6  *sin6;
+    u_char      addr[16];
 #endif
+
+    ngx_http_smotp_client_key(r, &key);
+
+    if (key.len == 0) {
+        return NGX_DECLINED;
+    }
 
     p = ngx_pnalloc(r->pool, NGX_HTTP_SMOTP_NET_LEN);
     if (p == NULL) {
@@ -40,47 +45,34 @@ ngx_http_smotp_client_net(ngx_http_request_t *r, ngx_str_t *net)
 
     net->data = p;
 
-    switch (r->connection->sockaddr->sa_family) {
-
-    case AF_INET:
-        sin = (struct sockaddr_in *) r->connection->sockaddr;
-
-        net->len = ngx_http_smotp_client_ipv4(p, (u_char *) &sin->sin_addr);
+    if (key.len == 4) {
+        net->len = ngx_http_smotp_client_ipv4(p, key.data);
         return NGX_OK;
+    }
 
 #if (NGX_HAVE_INET6)
-    case AF_INET6:
-        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
 
-        /* an IPv4 client of an IPv6 socket is the IPv4 address it has */
+    /* an IPv6 /64: its first half, the rest zero */
 
-        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-            net->len = ngx_http_smotp_client_ipv4(p,
-                                             &sin6->sin6_addr.s6_addr[12]);
-            return NGX_OK;
-        }
+    ngx_memcpy(addr, key.data, 8);
+    ngx_memzero(addr + 8, 8);
 
-        ngx_memcpy(addr, sin6->sin6_addr.s6_addr, 8);
-        ngx_memzero(addr + 8, 8);
+    p += ngx_inet6_ntop(addr, p, NGX_INET6_ADDRSTRLEN);
+    p = ngx_cpymem(p, "/64", sizeof("/64") - 1);
 
-        p += ngx_inet6_ntop(addr, p, NGX_INET6_ADDRSTRLEN);
-        p = ngx_cpymem(p, "/64", sizeof("/64") - 1);
-
-        net->len = p - net->data;
-        return NGX_OK;
+    net->len = p - net->data;
 #endif
 
-    default:
-        return NGX_DECLINED;
-    }
+    return NGX_OK;
 }
 
 
 /*
- * The same network as bytes, which a limit keyed on it hashes with no
- * text written: an IPv4 address (4 bytes), the first half of an IPv6 one
- * (8), where the connection keeps them; empty for a client with no
- * address, which no limit of it counts
+ * The client's network as bytes, which a limit keyed on it hashes with
+ * no text written and ngx_http_smotp_client_net() writes as text: an IPv4
+ * address (4 bytes; an IPv4 client of an IPv6 socket is the IPv4 address
+ * it has), the first half of an IPv6 one (8), where the connection keeps
+ * them; empty for a client with no address, which no limit of it counts
  */
 
 void

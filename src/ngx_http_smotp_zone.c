@@ -108,6 +108,8 @@ static ngx_int_t ngx_http_smotp_zone_take(ngx_shm_zone_t *zone,
 static ngx_msec_t ngx_http_smotp_zone_clock(ngx_http_smotp_zone_ctx_t *ctx);
 static ngx_inline ngx_http_smotp_entry_t **ngx_http_smotp_zone_bucket(
     ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash);
+static ngx_http_smotp_entry_t **ngx_http_smotp_zone_link(
+    ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash);
 static ngx_http_smotp_entry_t *ngx_http_smotp_zone_entry(
     ngx_shm_zone_t *zone, ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash,
     ngx_uint_t create, ngx_msec_t now);
@@ -730,13 +732,7 @@ ngx_http_smotp_zone_clear(ngx_http_smotp_hold_t *hold)
 
     now = ngx_http_smotp_zone_clock(ctx);
 
-    for (link = ngx_http_smotp_zone_bucket(ctx, hold->hash);
-         *link && (*link)->hash != hold->hash;
-         link = &(*link)->next)
-    {
-        /* void */
-    }
-
+    link = ngx_http_smotp_zone_link(ctx, hold->hash);
     e = *link;
 
     if (e && e->prev && (ngx_msec_int_t) (now - e->expire) < 0) {
@@ -1006,6 +1002,27 @@ ngx_http_smotp_zone_bucket(ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash)
 
 
 /*
+ * Where the entry of that hash is linked in its bucket (a zone has one
+ * entry a hash), or the bucket's end, which points at none
+ */
+
+static ngx_http_smotp_entry_t **
+ngx_http_smotp_zone_link(ngx_http_smotp_zone_ctx_t *ctx, uint64_t hash)
+{
+    ngx_http_smotp_entry_t  **link;
+
+    for (link = ngx_http_smotp_zone_bucket(ctx, hash);
+         *link && (*link)->hash != hash;
+         link = &(*link)->next)
+    {
+        /* void */
+    }
+
+    return link;
+}
+
+
+/*
  * The entry of that hash, made when "create" is set (and the zone has
  * room, after evicting the oldest if need be); under the zone's lock.
  * An entry found is made the newest; one past its use counts as new.
@@ -1019,13 +1036,9 @@ ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
     ngx_uint_t                n;
     ngx_http_smotp_entry_t   *e, **bucket;
 
-    bucket = ngx_http_smotp_zone_bucket(ctx, hash);
+    e = *ngx_http_smotp_zone_link(ctx, hash);
 
-    for (e = *bucket; e; e = e->next) {
-
-        if (e->hash != hash) {
-            continue;
-        }
+    if (e) {
 
         if ((ngx_msec_int_t) (now - e->expire) >= 0) {
             e->prev = 0;
@@ -1086,7 +1099,9 @@ ngx_http_smotp_zone_entry(ngx_shm_zone_t *zone,
     e->mark = 0;
     e->expire = now;
 
-    /* the eviction above may have emptied the bucket: read it again */
+    /* the bucket read after the eviction above, which may have emptied it */
+
+    bucket = ngx_http_smotp_zone_bucket(ctx, hash);
 
     e->next = *bucket;
     *bucket = e;
@@ -1128,15 +1143,7 @@ static void
 ngx_http_smotp_zone_delete(ngx_http_smotp_zone_ctx_t *ctx,
     ngx_http_smotp_entry_t *e)
 {
-    ngx_http_smotp_entry_t  **link;
-
-    for (link = ngx_http_smotp_zone_bucket(ctx, e->hash); *link != e;
-         link = &(*link)->next)
-    {
-        /* void */
-    }
-
-    ngx_http_smotp_zone_unlink(ctx, link);
+    ngx_http_smotp_zone_unlink(ctx, ngx_http_smotp_zone_link(ctx, e->hash));
 }
 
 
